@@ -1,0 +1,387 @@
+"""Sentence patterns: dates, periods, declared counts, objectives, themes and
+responsibilities, each returned with the span of text that states it.
+
+The patterns know English as the seeds write it; they do not know the seeds.
+Which entity a pattern's finding belongs to is decided by the extractor (the
+enclosing task) or by the document's curation file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from rdflib import Literal
+from rdflib.namespace import XSD
+
+from .text import Span
+
+# --------------------------------------------------------------------------- numbers
+
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+NUMBER = r"(?:\d{1,4}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+
+
+def number_value(token: str) -> int:
+    """``"58"`` → 58, ``"nine"`` → 9."""
+    token = token.strip().lower()
+    return int(token) if token.isdigit() else _NUMBER_WORDS[token]
+
+
+# --------------------------------------------------------------------------- dates
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "January February March April May June July August September October November December".split(), start=1
+    )
+}
+_MONTH = "(?P<month>" + "|".join(MONTHS) + ")"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+
+DATE_PATTERNS: Sequence[tuple[str, re.Pattern[str]]] = (
+    ("date", re.compile(rf"\b{_MONTH} {_DAY},? {_YEAR}\b")),
+    ("date", re.compile(r"\b(?P<year>(?:19|20)\d{2})[.\-/](?P<month>\d{1,2})[.\-/](?P<day>\d{1,2})\b")),
+    ("yearmonth", re.compile(rf"\b{_MONTH},? {_YEAR}\b")),
+    ("monthday", re.compile(rf"\b{_MONTH} {_DAY}\b")),
+    ("year", re.compile(rf"\b(?:[Ii]n|[Bb]y|[Ss]ince|[Ee]nd of) {_YEAR}\b")),
+)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    span: Span
+    value: Literal  # xsd:date, xsd:gYearMonth, xsd:gYear or xsd:gMonthDay: the precision the text gives
+
+
+def _month(m: re.Match[str]) -> int:
+    raw = m.group("month")
+    return int(raw) if raw.isdigit() else MONTHS[raw]
+
+
+def _date_literal(kind: str, m: re.Match[str]) -> Literal:
+    if kind == "date":
+        return Literal(f"{m.group('year')}-{_month(m):02d}-{int(m.group('day')):02d}", datatype=XSD.date)
+    if kind == "yearmonth":
+        return Literal(f"{m.group('year')}-{_month(m):02d}", datatype=XSD.gYearMonth)
+    if kind == "monthday":
+        return Literal(f"--{_month(m):02d}-{int(m.group('day')):02d}", datatype=XSD.gMonthDay)
+    return Literal(m.group("year"), datatype=XSD.gYear)
+
+
+def find_dates(text: str, within: Span | None = None) -> list[DateMention]:
+    """Every date stated in ``text[within]``, at the precision written, most precise first
+    where two readings overlap ("April 15, 2019" is a date, not also a month-day)."""
+    lo, hi = (within.start, within.end) if within else (0, len(text))
+    found: list[DateMention] = []
+    taken: list[Span] = []
+    for kind, pattern in DATE_PATTERNS:
+        for m in pattern.finditer(text, lo, hi):
+            span = Span(m.start(), m.end())
+            if any(span.start < t.end and t.start < span.end for t in taken):
+                continue
+            taken.append(span)
+            found.append(DateMention(span, _date_literal(kind, m)))
+    return sorted(found, key=lambda d: d.span)
+
+
+def parse_date(quote: str) -> Literal:
+    """The one date a quote states; ValueError if it states none."""
+    dates = find_dates(quote)
+    if not dates:
+        raise ValueError(f"no date in {quote!r} (expected e.g. 'April 15, 2019', 'November 2014', '2020.07.07')")
+    return dates[0].value
+
+
+# --------------------------------------------------------------------------- periods
+
+_PERIOD = re.compile(r"\b(?P<start>(?:19|20)\d(?: ?\d)\d?)\s*[—–-]+\s*(?P<end>(?:19|20)\d{2})\b")
+_END_BY = re.compile(r"\b(?:completed|concluded|finished|end(?:ed)?) (?:by|in) (?P<end>(?:19|20)\d{2})\b")
+
+
+@dataclass(frozen=True)
+class PeriodMention:
+    span: Span
+    start: Literal | None
+    end: Literal | None
+
+
+def find_periods(text: str, within: Span | None = None) -> list[PeriodMention]:
+    """Year ranges ("2021–2025", also the noisy "202 1—2025") and end dates
+    ("will be completed by 2025"), as xsd:gYear literals."""
+    lo, hi = (within.start, within.end) if within else (0, len(text))
+    found = []
+    for m in _PERIOD.finditer(text, lo, hi):
+        start = m.group("start").replace(" ", "")
+        if len(start) != 4:
+            continue
+        found.append(
+            PeriodMention(Span(m.start(), m.end()), Literal(start, datatype=XSD.gYear), Literal(m.group("end"), datatype=XSD.gYear))
+        )
+    for m in _END_BY.finditer(text, lo, hi):
+        found.append(PeriodMention(Span(m.start(), m.end()), None, Literal(m.group("end"), datatype=XSD.gYear)))
+    return sorted(found, key=lambda p: p.span)
+
+
+# --------------------------------------------------------------------------- declared counts
+
+_COUNT_NOUNS = {
+    "zones": r"(?:(?:reform )?pilot (?:zones|areas)|test areas|areas|counties(?: and districts)?|"
+    r"counties, cities and districts|regions)",
+    "tasks": r"(?:(?:test |reform |pilot )?tasks)",
+    "provinces": r"(?:provinces)",
+}
+_COUNT = re.compile(
+    rf"\b(?P<n>{NUMBER}) (?:(?:[a-z]+-)?[a-z]+ )?(?P<noun>{'|'.join(f'(?P<{k}>{v})' for k, v in _COUNT_NOUNS.items())})\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class CountMention:
+    span: Span
+    kind: str  # "zones" | "tasks" | "provinces"
+    value: int
+
+
+def find_counts(text: str, within: Span | None = None) -> list[CountMention]:
+    """Numbers a text declares: "58 pilot zones", "covering 28 provinces",
+    "14 tasks", "11 test areas", "nine counties and districts"."""
+    lo, hi = (within.start, within.end) if within else (0, len(text))
+    found = []
+    for m in _COUNT.finditer(text, lo, hi):
+        kind = next(k for k in _COUNT_NOUNS if m.group(k))
+        found.append(CountMention(Span(m.start(), m.end()), kind, number_value(m.group("n"))))
+    return found
+
+
+def parse_count(quote: str) -> CountMention:
+    counts = find_counts(quote)
+    if len(counts) != 1:
+        raise ValueError(f"expected one declared count in {quote!r}, found {len(counts)}")
+    return counts[0]
+
+
+# --------------------------------------------------------------------------- objectives
+
+_OBJECTIVE = re.compile(
+    r"(?:^|(?<=\n))[-–— ]*(?P<lead>By (?:(?P<year>(?:19|20)\d{2})|(?P<phrase>the (?:middle|end) of (?:this|the) century)))"
+    r",? (?P<rest>[^\n]*)"
+)
+
+
+@dataclass(frozen=True)
+class ObjectiveMention:
+    span: Span  # the objective's first sentence
+    target_year: Literal | None
+    target_text: str
+
+
+def find_objectives(text: str, within: Span | None = None) -> list[ObjectiveMention]:
+    """Dated targets written as a paragraph that opens "By 2035, ..." or
+    "By the middle of this century, ..."; the span is the first sentence."""
+    lo, hi = (within.start, within.end) if within else (0, len(text))
+    found = []
+    for m in _OBJECTIVE.finditer(text, lo, hi):
+        start = m.start("lead")
+        stop = text.find(". ", start, m.end())
+        end = stop + 1 if stop >= 0 else m.end()
+        year = m.group("year")
+        found.append(
+            ObjectiveMention(
+                Span(start, end),
+                Literal(year, datatype=XSD.gYear) if year else None,
+                year or m.group("phrase"),
+            )
+        )
+    return found
+
+
+# --------------------------------------------------------------------------- themes
+
+# Keyword cues per theme, matched case-insensitively on word starts in a task's
+# heading (and, failing that, its section heading). Order matters only for
+# readability: a heading may carry several themes.
+THEME_CUES: dict[str, str] = {
+    "household-registration": r"household registration|citizenship|settle(?:ment|d)? in cit",
+    "land": r"land|homestead|residential base|residence base|sea\b|marine",
+    "labour": r"labou?r|talent|employment|wage|personnel",
+    "capital-finance": r"financ|capital|credit|equity market|bank|fiscal|invest",
+    "technology": r"technolog|scientific|innovation",
+    "data": r"\bdata\b",
+    "resources-environment": r"resource and environment|ecolog|environment|green factor|carbon|natural resource",
+    "public-services": r"public (?:\*+ )?services?|education|medical|health|social insurance|social assistance|cultural service",
+    "infrastructure": r"infrastructure|connectivity",
+    "rural-economy": r"agricultur|rural economy|new industr|industrial (?:and commercial )?|industries|modern industr|rural culture|tourism",
+    "farmer-income": r"farmers' (?:wage |business |property |transferable )?income|income of farmers",
+    "governance": r"governance|administration mechanism|administrative",
+    "culture": r"\bcultur",
+    "poverty-alleviation": r"poverty",
+    "urban-rural-planning": r"planning|layout",
+    "party-leadership": r"party leadership|leadership of the party|division of labor|local responsibilit|organizational guarantee",
+    "regional-coordination": r"coordinated (?:and innovation-driven )?development|regional coordinat|urban and rural development",
+}
+_THEME_RES = {k: re.compile(v, re.IGNORECASE) for k, v in THEME_CUES.items()}
+
+
+@dataclass(frozen=True)
+class ThemeMention:
+    theme: str
+    span: Span  # the cue word(s) in the heading
+
+
+def find_themes(text: str, heading: Span) -> list[ThemeMention]:
+    """Themes of ``pk:ReformThemes`` cued by words of a task heading, each with the cue's span."""
+    found = []
+    for theme, pattern in _THEME_RES.items():
+        m = pattern.search(text, heading.start, heading.end)
+        if m:
+            found.append(ThemeMention(theme, Span(m.start(), m.end())))
+    return found
+
+
+# --------------------------------------------------------------------------- responsibilities
+
+ROLE_CUES: dict[str, re.Pattern[str]] = {
+    "leads": re.compile(r"\b(?:(?:take|takes|taken|taking|took) the lead|lead(?:s|ing)?\b|led\b|leadership)", re.I),
+    "coordinates": re.compile(r"\bcoordinat\w*", re.I),
+    "approves": re.compile(r"\b(?:approv\w*|agree\w* in principle|authoriz\w*|authoris\w*)", re.I),
+    "implements": re.compile(
+        r"\b(?:implement(?:s|ed|ing)?\b|in the charge of|carry out|carried out|organi[sz]e\w*|formulat\w*|establish\w*|"
+        r"optimi[sz]e|develop\w*|issue government bonds)",
+        re.I,
+    ),
+    "supervises": re.compile(r"\b(?:monitor\w*|evaluat\w*|inspect\w*|supervis\w*|tracking)", re.I),
+    "supports": re.compile(r"\b(?:support(?:s|ed)?\b|financial guarantee\w*|fund(?:s|ing)\b|policy support)", re.I),
+    "issues": re.compile(r"\b(?:issued|jointly issued)\b", re.I),
+}
+_REPORTS_TO = re.compile(r"\breport(?:s|ed|ing)? (?:them |it )?to (?:the )?$", re.I)
+# What may stand between a clause start and its agent, and after the agent before its verb.
+_CLAUSE_LEAD = re.compile(
+    r"(?:^|[.;:]\s+|,\s+(?:and\s+)?|\bthat\s+|\bwhile\s+|\bwhen\s+|\bSupport\s+)"
+    r"(?:(?:At the same time|In addition|Meanwhile|In principle),\s+)?(?:the\s+|all\s+|The\s+|All\s+)?$"
+)
+_PASSIVE_BY = re.compile(r"\b(?:by|in the charge of)\s+(?:the\s+)?$", re.I)
+_LIST_JOIN = re.compile(r"^\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?$", re.I)
+_MODAL_AFTER = re.compile(
+    r"^\s*(?:\([^)]*\)\s*)?(?:has|have|had|should|shall|will|must|is|are|recently|also|jointly)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class BodyMention:
+    """A body named in a sentence (from the gazetteer): its slug and span."""
+
+    slug: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class ResponsibilityMention:
+    body: str
+    role: str
+    span: Span  # the sentence (or clause) that assigns it
+    cue: Span  # the words that give the role
+    recipient: str | None = None  # for role "reports-to": the body reported to
+
+
+def _acting_bodies(text: str, sentence: Span, ordered: Sequence[BodyMention]) -> list[tuple[BodyMention, str]]:
+    """The bodies that act in a sentence, each with how: "active", "passive" or "listed"."""
+    acting: list[tuple[BodyMention, str]] = []
+    for i, body in enumerate(ordered):
+        before = text[sentence.start : body.span.start]
+        after = text[body.span.end : sentence.end]
+        if _PASSIVE_BY.search(before):
+            acting.append((body, "passive"))
+        elif acting and acting[-1][0] is ordered[i - 1] and _LIST_JOIN.match(text[ordered[i - 1].span.end : body.span.start]):
+            acting.append((body, "listed"))
+        elif _CLAUSE_LEAD.search(before) and (_MODAL_AFTER.match(after) or before.rstrip().endswith("Support")):
+            acting.append((body, "active"))
+    return acting
+
+
+def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention]) -> list[tuple[BodyMention, Span]]:
+    """The bodies that act in a sentence, each with the stretch of text that says what it does.
+
+    A body acts when it opens a clause and a verb follows ("The NDRC has taken
+    the lead ..."), when it follows "by" ("led by the Central Rural Work Leading
+    Group"), or when it is listed right after another acting body ("approved by
+    the CRWLG, the MoA and ..."). Bodies after "to", "of", "with" do not act.
+    An active body's predicate runs to the next acting body (or the sentence's
+    end); a passive body's predicate is the clause before its "by".
+    """
+    ordered = sorted(bodies, key=lambda b: b.span)
+    acting = _acting_bodies(text, sentence, ordered)
+    out: list[tuple[BodyMention, Span]] = []
+    for k, (body, how) in enumerate(acting):
+        if how == "passive":
+            by = _PASSIVE_BY.search(text[sentence.start : body.span.start])
+            by_at = sentence.start + by.start()
+            clause_start = max(
+                text.rfind(",", sentence.start, by_at) + 1,
+                text.rfind(" and ", sentence.start, by_at) + len(" and "),
+                sentence.start,
+            )
+            predicate = Span(clause_start, by_at) if by_at > clause_start else Span(by_at, body.span.start)
+        elif how == "listed":
+            predicate = out[-1][1]
+        else:
+            following = [b.span.start for b, h in acting[k + 1 :] if h == "active"]
+            predicate = Span(body.span.end, following[0] if following else sentence.end)
+        out.append((body, predicate))
+    return out
+
+
+# "implements" is the weakest reading: it holds only when no other role is cued.
+_WEAK_ROLES = ("implements",)
+
+
+def find_responsibilities(text: str, sentence: Span, bodies: Sequence[BodyMention]) -> list[ResponsibilityMention]:
+    """Responsibilities one sentence assigns: (body, role) pairs with the cue words.
+
+    A body that acts with no role cue but with a modal ("should", "shall",
+    "are encouraged to") is taken to implement.
+    """
+    found: list[ResponsibilityMention] = []
+    in_sentence = [b for b in bodies if b.span in sentence]
+    for body, predicate in _agent_predicates(text, sentence, in_sentence):
+        roles: list[tuple[str, Span]] = []
+        for role, cue in ROLE_CUES.items():
+            m = cue.search(text, predicate.start, predicate.end)
+            if m:
+                roles.append((role, Span(m.start(), m.end())))
+        if any(r not in _WEAK_ROLES for r, _ in roles):
+            roles = [(r, c) for r, c in roles if r not in _WEAK_ROLES]
+        for other in in_sentence:
+            if predicate.start <= other.span.start <= predicate.end and other.span.start > body.span.end:
+                cue_m = _REPORTS_TO.search(text[predicate.start : other.span.start])
+                if cue_m:
+                    cue_span = Span(predicate.start + cue_m.start(), predicate.start + cue_m.end())
+                    found.append(ResponsibilityMention(body.slug, "reports-to", sentence, cue_span, other.slug))
+        if not roles:
+            modal = _MODAL.search(text, predicate.start, predicate.end)
+            if modal:
+                roles.append(("implements", Span(modal.start(), modal.end())))
+        for role, cue_span in roles:
+            found.append(ResponsibilityMention(body.slug, role, sentence, cue_span))
+    return found
+
+
+_MODAL = re.compile(r"\b(?:should|shall|are encouraged to|is encouraged to|are permitted to|is permitted to|will)\b", re.I)
+
+
+def dedupe(items: Iterable) -> list:
+    seen, out = set(), []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
