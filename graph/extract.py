@@ -367,7 +367,7 @@ class Extractor:
             raise self._err(where, f"role {role!r} is not one of {ROLES}")
         body = self._body(body_slug, where)
         subject_path = str(subject).rsplit("/id/", 1)[1]
-        node = iri(f"responsibility/{body_slug}/{role}/{slugify(subject_path)}")
+        node = iri(f"responsibility/{self.source.doc_id}/{body_slug}/{role}/{slugify(subject_path)}")
         self.facts.add(node, RDF.type, PK.Responsibility, span)
         self.facts.add(node, PK.derivedFrom, self.doc, span)
         self.facts.add(node, PK.body, body, span)

@@ -455,7 +455,7 @@ GOOD_VARIANTS = {
         "",
         "<batch/sichuan-integrated-county-reform/1> pk:declaredZoneCount 1 .",
     ),
-    "zone linked only from its batch's side": (
+    "zone designated under the programme itself": (
         "<zone/hejiang-county> pk:inProgramme <batch/sichuan-integrated-county-reform/1> .",
         "<zone/hejiang-county> pk:inProgramme <programme/sichuan-integrated-county-reform> .",
     ),
@@ -808,6 +808,15 @@ BROKEN_RECORDS = [
         "LabelledShape-label", BODY, "rdfs:label", SH.Violation,
         "Give exactly one English label",
         remove='<body/sichuan-deepening-reform-commission> rdfs:label "Deepening Reforms Commission of the CPC Sichuan Provincial Committee"@en .',
+    ),
+    Broken(
+        "collective body without English label",
+        "LabelledShape-label", "body/relevant-departments", "rdfs:label", SH.Violation,
+        "Give exactly one English label",
+        add="""
+        <body/relevant-departments> a pk:CollectiveBody ; rdfs:label "有关部门"@zh .
+        <policy/sichuan-integrated-county-reform-programme> pk:issuedBy <body/relevant-departments> .
+        """,
     ),
     Broken(
         "body part of a division",
