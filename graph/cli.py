@@ -312,7 +312,7 @@ STATS_QUERY = """
 SELECT ?class ?source (COUNT(DISTINCT ?s) AS ?n) WHERE {
   GRAPH ?g { ?s a ?class }
   FILTER(STRSTARTS(STR(?class), STR(pk:)))
-  BIND(IF(STRSTARTS(STR(?g), STR(pkr:graph/source/)), STRAFTER(STR(?g), "graph/source/"), STRAFTER(STR(?g), "graph/")) AS ?source)
+  BIND(IF(CONTAINS(STR(?g), "/graph/source/"), STRAFTER(STR(?g), "/graph/source/"), STRAFTER(STR(?g), "/graph/")) AS ?source)
 } GROUP BY ?class ?source ORDER BY ?class ?source
 """
 

@@ -256,7 +256,7 @@ class Extractor:
 
     def _task(self, n: OutlineNode, parent: URIRef, path: str, section_heading: Span | None = None, measures: bool = True) -> URIRef:
         node = iri(f"task/{path}")
-        heading = self.source.quote(n.heading)
+        heading = task_label(self.source.quote(n.heading))
         self._declare(node, PK.ReformTask, heading, n.heading)
         self.facts.add(node, PK.taskOf, parent, n.heading)
         self.facts.add(parent, PK.hasTask, node, n.heading)
@@ -287,14 +287,12 @@ class Extractor:
             raise self._err(where, f"the enumeration has {len(items)} items, the entry says {entry['count']}")
         for i, item in enumerate(items, start=1):
             node = iri(f"task/{prefix}/{i:02d}")
-            self._declare(node, PK.ReformTask, self.source.quote(item), item)
+            self._declare(node, PK.ReformTask, task_label(self.source.quote(item)), item)
             self.facts.add(node, PK.taskOf, parent, item)
             self.facts.add(parent, PK.hasTask, node, item)
             self.facts.add(node, PK.position, Literal(i, datatype=XSD.integer), item)
             for theme in patterns.find_themes(self.text, item):
                 self.facts.add(node, PK.theme, THEME[theme.theme], theme.span)
-        for theme in entry.get("themes") or []:
-            pass
 
     def _objectives(self, owner: URIRef, owner_id: str) -> None:
         for objective in patterns.find_objectives(self.text):
@@ -403,8 +401,16 @@ class Extractor:
         return path
 
 
+def task_label(heading: str) -> str:
+    """A task heading as a label: cleaned, without a leading "to ", capitalised."""
+    label = clean_label(heading)
+    if label.lower().startswith("to "):
+        label = label[3:]
+    return label[:1].upper() + label[1:]
+
+
 _ENUM_SPLIT = re.compile(r",\s*(?:and\s+)?|;\s*")
-_ENUM_LEAD = re.compile(r"^(?:including|such as|namely|for)\s+", re.I)
+_ENUM_LEAD = re.compile(r"(?:including|such as|namely)\s+", re.I)
 
 
 def enumeration(text: str, span: Span) -> list[Span]:
