@@ -26,6 +26,7 @@ from .gazetteer import GazetteerError
 from .rdfio import FORMATS, RdfSyntaxError, dataset_from_nquads, parse_file
 from .reason import InconsistentGraph
 from .settings import SETTINGS, setting_option
+from .sparql_safety import refuse_remote
 from .store_file import dataset_path, is_stale, open_store, run_query
 from .validate import validate_graph
 
@@ -129,39 +130,36 @@ EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
 @click.pass_context
 def export_cmd(ctx: click.Context, fmt: str, output: str) -> None:
     """Export the whole dataset (ontology, reference, sources, inferred)."""
-    data_dir = _ensure_built(ctx)
-    source = dataset_path(data_dir)
-    if fmt == "nquads":
-        body = source.read_bytes()
-    else:
-        store = ox.Store()
-        store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
-        if fmt in ("trig", "jsonld"):
-            ds = dataset_from_nquads(source)
-            from .namespaces import PREFIXES
-
-            for prefix, ns in PREFIXES.items():
-                ds.bind(prefix, ns)
-            body = ds.serialize(format="trig" if fmt == "trig" else "json-ld").encode("utf-8")
-        else:
-            triples = sorted({str(q.triple) + " ." for q in store})
-            if fmt == "ntriples":
-                body = ("\n".join(triples) + "\n").encode("utf-8")
-            else:
-                from rdflib import Graph
-
-                from .namespaces import PREFIXES
-
-                g = Graph()
-                for prefix, ns in PREFIXES.items():
-                    g.bind(prefix, ns)
-                g.parse(data="\n".join(triples), format="nt")
-                body = g.serialize(format="turtle").encode("utf-8")
+    source = dataset_path(_ensure_built(ctx))
+    body = source.read_bytes() if fmt == "nquads" else serialize_dataset(source, fmt)
     if output == "-":
         sys.stdout.buffer.write(body)
     else:
         Path(output).write_bytes(body)
         click.echo(f"wrote {output} ({len(body)} bytes, {fmt})", err=True)
+
+
+def serialize_dataset(nquads: Path, fmt: str) -> bytes:
+    """The built dataset in another format; turtle and ntriples merge the named graphs."""
+    from rdflib import Graph
+
+    from .namespaces import PREFIXES
+
+    if fmt in ("trig", "jsonld"):
+        ds = dataset_from_nquads(nquads)
+        for prefix, ns in PREFIXES.items():
+            ds.bind(prefix, ns)
+        return ds.serialize(format="trig" if fmt == "trig" else "json-ld").encode("utf-8")
+    store = ox.Store()
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+    triples = sorted({str(q.triple) + " ." for q in store})
+    if fmt == "ntriples":
+        return ("\n".join(triples) + "\n").encode("utf-8")
+    graph = Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    graph.parse(data="\n".join(triples), format="nt")
+    return graph.serialize(format="turtle").encode("utf-8")
 
 
 @main.command("validate")
@@ -242,14 +240,6 @@ def query_cmd(ctx: click.Context, query: str | None, query_file, out: str) -> No
         _echo_err(str(err))
         sys.exit(EXIT_BAD_INPUT)
     click.echo(render_results(results, out), nl=False)
-
-
-def refuse_remote(query: str) -> None:
-    """Refuse queries that would reach outside the store (SERVICE, LOAD)."""
-    import re
-
-    if re.search(r"\bSERVICE\b", query, re.I):
-        raise ValueError("SERVICE is not allowed: pilotkg queries never reach the network")
 
 
 def _term(term) -> str:

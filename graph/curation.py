@@ -97,5 +97,5 @@ SECTIONS = {
     "responsibilities",
     "reject",
     "subjects",
-    "ignore",
+    "links",
 }

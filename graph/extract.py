@@ -24,6 +24,11 @@ from .namespaces import PK, POLICY_TYPE, ROLE, THEME, source_graph
 from .structure import OutlineNode, lines, parse_outline, sentences
 from .text import SourceText, Span, clean_label, slugify
 
+# Properties a curation file's `links` may state, with the kinds of subject and object.
+LINKS = {
+    "pk:concernsProgramme": ({"task"}, {"programme"}),
+    "pk:designatedBy": ({"zone"}, {"policy"}),
+}
 ROLES = ("leads", "coordinates", "approves", "implements", "supervises", "supports", "reports-to", "issues")
 POLICY_TYPES = ("opinions", "notice", "reply-letter", "plan", "programme", "approval")
 
@@ -122,6 +127,8 @@ class Extractor:
             self._zone(entry, where)
         for where, entry in self.cur.section("tasks"):
             self._task_list(entry, where)
+        for where, entry in self.cur.section("links"):
+            self._link(entry, where)
         self._mentions()
         self._responsibilities()
         self._check_references()
@@ -294,6 +301,16 @@ class Extractor:
             for theme in patterns.find_themes(self.text, item):
                 self.facts.add(node, PK.theme, THEME[theme.theme], theme.span)
 
+    def _link(self, entry: dict[str, Any], where: str) -> None:
+        """A link between two entities that a quote states (only the properties in LINKS)."""
+        prop = self.cur.require(entry, "property", where)
+        if prop not in LINKS:
+            raise self._err(where, f"property {prop!r} is not one curation may link with; use one of {sorted(LINKS)}")
+        subject_kinds, object_kinds = LINKS[prop]
+        subject = self._ref(self.cur.require(entry, "subject", where), where, subject_kinds)
+        obj = self._ref(self.cur.require(entry, "object", where), where, object_kinds)
+        self.facts.add(subject, PK[prop.split(":", 1)[1]], obj, self.cur.span(entry, where))
+
     def _objectives(self, owner: URIRef, owner_id: str) -> None:
         for objective in patterns.find_objectives(self.text):
             key = objective.target_year or slugify(objective.target_text)
@@ -374,7 +391,8 @@ class Extractor:
         self.facts.add(subject, PK.responsibility, node, span)
         self.facts.add(node, PK.responsibilityText, Literal(clean_label(self.source.quote(span))), span)
         self.facts.add(node, PK.extractedBy, Literal(origin), span)
-        policies = [p for p in self.facts.subjects_of_type(PK.Policy)]
+        assigned_by = self.cur.mapping("subjects").get("assigned_by")
+        policies = [self._ref(assigned_by, "subjects.assigned_by", {"policy"})] if assigned_by else self.facts.subjects_of_type(PK.Policy)
         if len(policies) == 1:
             self.facts.add(node, PK.assignedBy, policies[0], span)
         self.known.add(node)

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import datetime
+import re
+
 import owlrl
+import owlrl.DatatypeHandling
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .namespaces import PK, PKR
 
@@ -39,6 +43,18 @@ WHERE {
 """
 
 _NOISE_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
+
+
+def _gmonthday(value: str) -> str:
+    """Check an xsd:gMonthDay ("--02-08"); owlrl 7.6's own converter rejects every valid one."""
+    m = re.fullmatch(r"--(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?", value)
+    if not m:
+        raise ValueError(f"invalid xsd:gMonthDay {value!r}")
+    datetime.date(2000, int(m.group(1)), int(m.group(2)))  # 2000 is a leap year: --02-29 is valid
+    return value
+
+
+owlrl.DatatypeHandling.AltXSDToPYTHON[XSD.gMonthDay] = _gmonthday
 
 
 class InconsistentGraph(ValueError):
@@ -68,7 +84,11 @@ def close(ontology: Graph, data: Graph) -> Graph:
         work.add(triple)
     for triple in shortcuts(work):
         work.add(triple)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
+    try:
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(work)
+    finally:
+        # owlrl swaps rdflib's literal converters for its own, process-wide; put rdflib's back.
+        owlrl.DatatypeHandling.use_RDFLib_lexical_conversions()
     check_consistency(work)
     inferred = Graph()
     for s, p, o in work:
