@@ -60,6 +60,12 @@ class Curation:
             where = f"{name}[{i}]"
             if not isinstance(entry, dict):
                 raise CurationError(f"{self.path.name}: {where}: each entry must be a mapping")
+            unknown = set(entry) - ENTRY_KEYS.get(name, set()) - QUOTE_KEYS
+            if unknown:
+                raise CurationError(
+                    f"{self.path.name}: {where}: unknown key(s) {sorted(unknown)}; "
+                    f"allowed: {sorted(ENTRY_KEYS.get(name, set()) | QUOTE_KEYS)}"
+                )
             out.append((where, entry))
         return out
 
@@ -81,11 +87,28 @@ class Curation:
         quote = entry.get("quote")
         if not isinstance(quote, str) or not quote:
             raise CurationError(f"{self.path.name}: {where}: every entry needs a non-empty 'quote'")
+        occurrence = entry.get("occurrence", 1)
+        if not isinstance(occurrence, int) or isinstance(occurrence, bool) or occurrence < 1:
+            raise CurationError(f"{self.path.name}: {where}: 'occurrence' must be a whole number from 1, not {occurrence!r}")
         try:
-            return self.source.find(quote, occurrence=int(entry.get("occurrence", 1)), after=entry.get("after"))
+            return self.source.find(quote, occurrence=occurrence, after=entry.get("after"))
         except QuoteNotFound as err:
             raise CurationError(f"{self.path.name}: {where}: {err}") from err
 
+
+QUOTE_KEYS = {"quote", "occurrence", "after"}
+# The keys each list section's entries may have (besides the quote keys): a
+# misspelt key is an error, never silently ignored.
+ENTRY_KEYS = {
+    "policies": {"id", "label", "type", "issued_by", "issued_on", "tasks", "objectives", "establishes"},
+    "programmes": {"id", "label", "established_by", "period", "declared", "themes", "objectives"},
+    "batches": {"id", "programme", "number", "label", "approved_on", "declared"},
+    "zones": {"zone", "in", "designated_by", "approved_on"},
+    "tasks": {"id", "parent", "count"},
+    "responsibilities": {"body", "role", "subject"},
+    "reject": {"body", "role"},
+    "links": {"subject", "property", "object"},
+}
 
 SECTIONS = {
     "source",

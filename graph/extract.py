@@ -194,7 +194,10 @@ class Extractor:
         self._declared_counts(node, entry.get("declared"), where)
         for i, theme in enumerate(entry.get("themes") or []):
             w = f"{where}.themes[{i}]"
-            self.facts.add(node, PK.theme, THEME[self.cur.require(theme, "theme", w)], self.cur.span(theme, w))
+            slug = self.cur.require(theme, "theme", w)
+            if slug not in patterns.THEME_CUES:
+                raise self._err(w, f"unknown theme {slug!r}; the pk:ReformThemes concepts are {sorted(patterns.THEME_CUES)}")
+            self.facts.add(node, PK.theme, THEME[slug], self.cur.span(theme, w))
         if entry.get("objectives") == "patterns":
             self._objectives(node, pid)
 

@@ -229,7 +229,7 @@ THEME_CUES: dict[str, str] = {
     "party-leadership": r"party leadership|leadership of the party|division of labor|local responsibilit|organizational guarantee",
     "regional-coordination": r"coordinated (?:and innovation-driven )?development|regional coordinat|urban and rural development",
 }
-_THEME_RES = {k: re.compile(v, re.IGNORECASE) for k, v in THEME_CUES.items()}
+_THEME_RES = {k: re.compile(rf"\b(?:{v})", re.IGNORECASE) for k, v in THEME_CUES.items()}
 
 
 @dataclass(frozen=True)
@@ -330,7 +330,8 @@ def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention]) 
                 text.rfind(" and ", sentence.start, by_at) + len(" and "),
                 sentence.start,
             )
-            predicate = Span(clause_start, by_at) if by_at > clause_start else Span(by_at, body.span.start)
+            # the clause up to the body, "by" / "in the charge of" included: it may be the cue itself
+            predicate = Span(clause_start, body.span.start)
         elif how == "listed":
             predicate = out[-1][1]
         else:

@@ -403,7 +403,15 @@ def test_the_good_dataset_has_no_blank_nodes():
     assert not any(isinstance(term, BNode) for triple in good_dataset() for term in triple)
 
 
-@pytest.mark.parametrize("node_shape", sorted(PKSHAPE[name] for name in CLASS_SHAPES), ids=lambda s: s.fragment)
+# The node shapes with targets: one per class, and two that cut across classes.
+TARGETED_SHAPES = sorted(PKSHAPE[name] for name in [*CLASS_SHAPES, "LabelledShape", "FactShape"])
+
+
+def test_every_targeted_node_shape_is_listed_here(shapes):
+    assert set(shapes.subjects(SH.targetClass, None)) == set(TARGETED_SHAPES)
+
+
+@pytest.mark.parametrize("node_shape", TARGETED_SHAPES, ids=lambda s: s.fragment)
 def test_every_node_shape_has_a_conforming_record(shapes, good_report, node_shape):
     data = good_dataset()
     focus_nodes = {
