@@ -16,18 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
 from . import __version__
 from .extract import Extraction, extract
-from .gazetteer import load_gazetteer
-from .namespaces import INFERRED_GRAPH, OA, ONTOLOGY_GRAPH, PK, REFERENCE_GRAPH
+from .curation import CurationError
+from .gazetteer import GazetteerError, load_gazetteer
+from .namespaces import INFERRED_GRAPH, OA, ONTOLOGY_GRAPH, PK
 from .rdf import Quad, fact_quads, ontology_quads, reference_quads
 from .rdfio import nquads_lines
-from .reason import close
+from .reason import InconsistentGraph, close
 from .resources import seeds_dir
-from .text import SourceText
+from .text import QuoteNotFound, SourceText
 from .validate import ValidationReport, ontology_graph, validate_graph
 
 DATASET_FILE = "dataset.nq"
@@ -71,7 +72,18 @@ def seed_texts(folder: Path | None = None) -> list[Path]:
 
 
 def build(folder: Path | None = None, progress: Progress = lambda _msg: None) -> BuildResult:
-    """Build the whole dataset from the texts (and curation files) in ``folder``."""
+    """Build the whole dataset from the texts (and curation files) in ``folder``.
+
+    Raises :class:`BuildError` (whose message names the file, entry and quote,
+    the contradiction, or the SHACL report) if any step fails.
+    """
+    try:
+        return _build(folder, progress)
+    except (CurationError, GazetteerError, InconsistentGraph, QuoteNotFound) as err:
+        raise BuildError(str(err)) from err
+
+
+def _build(folder: Path | None, progress: Progress) -> BuildResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     gaz = load_gazetteer()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from .facts import FactSet, iri
 from .gazetteer import Gazetteer
@@ -16,6 +16,13 @@ from .namespaces import OA, ONTOLOGY_GRAPH, PK, PREFIXES, REFERENCE_GRAPH, WGS
 from .text import Span
 
 QUOTE_LABEL_CHARS = 60
+
+
+def canonical_decimal(value: float) -> str:
+    """The canonical xsd:decimal form of a coordinate ("108.93977", not "108.939770"), the
+    form RDF stores keep, so the dump and a store loaded from it hold the same literal."""
+    text = f"{value:.6f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
 
 Quad = tuple[URIRef, URIRef, URIRef | Literal, URIRef]
 
@@ -52,8 +59,8 @@ def evidence_quads(facts: FactSet) -> list[Quad]:
                 (quote_sel, OA.prefix, Literal(source.prefix(span)), g),
                 (quote_sel, OA.suffix, Literal(source.suffix(span)), g),
                 (pos_sel, RDF.type, OA.TextPositionSelector, g),
-                (pos_sel, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger), g),
-                (pos_sel, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger), g),
+                (pos_sel, OA.start, Literal(span.start, datatype=XSD.integer), g),
+                (pos_sel, OA.end, Literal(span.end, datatype=XSD.integer), g),
             ]
     return quads
 
@@ -107,8 +114,8 @@ def reference_quads(gaz: Gazetteer, zones: Iterable[str]) -> list[Quad]:
         if div.parent:
             q.append((node, PK.withinDivision, iri(f"division/{div.parent}"), g))
         if div.latitude is not None and div.longitude is not None:
-            q.append((node, WGS.lat, Literal(f"{div.latitude:.6f}", datatype=XSD.decimal), g))
-            q.append((node, WGS.long, Literal(f"{div.longitude:.6f}", datatype=XSD.decimal), g))
+            q.append((node, WGS.lat, Literal(canonical_decimal(div.latitude), datatype=XSD.decimal), g))
+            q.append((node, WGS.long, Literal(canonical_decimal(div.longitude), datatype=XSD.decimal), g))
     for slug in sorted(zones):
         zone = gaz.zones[slug]
         node = iri(f"zone/{slug}")

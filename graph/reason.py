@@ -19,7 +19,7 @@ import owlrl.DatatypeHandling
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from .namespaces import PK, PKR
+from .namespaces import PKR
 
 SHORTCUTS = """
 PREFIX pk: <https://w3id.org/pilotkg/ontology#>

@@ -13,8 +13,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib import Graph, Literal
 from rdflib.plugins.sparql import processor as sparql_processor
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery

@@ -47,15 +47,18 @@ def _run(args: list[str], cwd: Path | None = None, timeout: float = 300) -> CliR
         proc = subprocess.run([PILOTKG, *args], capture_output=True, text=True, encoding="utf-8",
                               cwd=cwd, env=env, timeout=timeout)
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
+    import inspect
+
     from click.testing import CliRunner
 
     from pilotkg.graph.cli import main
 
+    separate = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}  # click 8.1
     old = Path.cwd()
     try:
         if cwd:
             os.chdir(cwd)
-        res = CliRunner().invoke(main, args)
+        res = CliRunner(**separate).invoke(main, args, prog_name="pilotkg")
     finally:
         os.chdir(old)
     return CliResult(res.exit_code, res.stdout, res.stderr)
@@ -97,11 +100,12 @@ def dataset_store(built):
     return open_store(built.data_dir)
 
 
-@pytest.fixture
-def run_cli(built, tmp_path):
+@pytest.fixture(scope="session")
+def run_cli(built, tmp_path_factory):
     """``run_cli("query", "ASK {...}")`` runs ``pilotkg --data <built> query ...`` in a temp folder."""
+    workdir = tmp_path_factory.mktemp("cwd")
 
-    def run(*args: str, cwd: Path | None = None) -> CliResult:
-        return _run(["--data", str(built.data_dir), *map(str, args)], cwd=cwd or tmp_path)
+    def run(*args, cwd: Path | None = None) -> CliResult:
+        return _run(["--data", str(built.data_dir), *map(str, args)], cwd=cwd or workdir)
 
     return run

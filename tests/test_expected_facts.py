@@ -8,7 +8,6 @@ The table's header comment documents the columns and how a row is checked.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path

@@ -75,8 +75,8 @@ pk:CollectiveBody rdfs:subClassOf pk:ResponsibleBody .
     oa:suffix " On July 3," .
 
 <evidence/003-3e4a61702f265df0/198-407/position> a oa:TextPositionSelector ;
-    oa:start "198"^^xsd:nonNegativeInteger ;
-    oa:end "407"^^xsd:nonNegativeInteger .
+    oa:start "198"^^xsd:integer ;
+    oa:end "407"^^xsd:integer .
 
 # --- the policy, its programme, batch and zone ---
 <policy/sichuan-integrated-county-reform-programme> a pk:Policy ;
@@ -918,20 +918,20 @@ BROKEN_RECORDS = [
         "offsets that are not a range",
         "TextPositionSelectorShape-range", POSITION, "oa:start", SH.Violation,
         "The offsets of a position selector are not a range: oa:start must be smaller than oa:end",
-        remove='<evidence/003-3e4a61702f265df0/198-407/position> oa:end "407"^^xsd:nonNegativeInteger .',
-        add='<evidence/003-3e4a61702f265df0/198-407/position> oa:end "198"^^xsd:nonNegativeInteger .',
+        remove='<evidence/003-3e4a61702f265df0/198-407/position> oa:end "407"^^xsd:integer .',
+        add='<evidence/003-3e4a61702f265df0/198-407/position> oa:end "198"^^xsd:integer .',
     ),
     Broken(
         "position selector without end",
         "TextPositionSelectorShape-end", POSITION, "oa:end", SH.Violation,
         "A position selector needs exactly one end offset (oa:end)",
-        remove='<evidence/003-3e4a61702f265df0/198-407/position> oa:end "407"^^xsd:nonNegativeInteger .',
+        remove='<evidence/003-3e4a61702f265df0/198-407/position> oa:end "407"^^xsd:integer .',
     ),
     Broken(
         "negative start offset",
         "TextPositionSelectorShape-start", POSITION, "oa:start", SH.Violation,
-        "an xsd:nonNegativeInteger counting characters",
-        remove='<evidence/003-3e4a61702f265df0/198-407/position> oa:start "198"^^xsd:nonNegativeInteger .',
+        "an xsd:integer ≥ 0 counting characters",
+        remove='<evidence/003-3e4a61702f265df0/198-407/position> oa:start "198"^^xsd:integer .',
         add="<evidence/003-3e4a61702f265df0/198-407/position> oa:start -5 .",
     ),
     Broken(
