@@ -215,7 +215,7 @@ THEME_CUES: dict[str, str] = {
     "land": r"land|homestead|residential base|residence base|sea\b|marine",
     "labour": r"(?<!division of )labou?r|talent|employment|wage|personnel",
     "capital-finance": r"financ|capital|credit|equity market|bank|fiscal|invest",
-    "technology": r"technolog|scientific|innovation",
+    "technology": r"technolog|technical|scientific|innovation",
     "data": r"\bdata\b",
     "resources-environment": r"resource and environment|ecolog|environmental|ecological environment|green factor|carbon|natural resource",
     "public-services": r"public (?:\*+ )?services?|education|medical|health|social insurance|social assistance|cultural service",
