@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .build import BuildError, build, write
-from .rdfio import FORMATS, RdfSyntaxError, dataset_from_nquads, parse_file
+from .rdfio import FORMATS, RdfSyntaxError, dataset_from_nquads, parse_file, turtle_from_ntriples
 from .settings import setting_option
 from .sparql_safety import refuse_remote
 from .store_file import dataset_path, is_stale, open_store, run_query
@@ -134,8 +134,6 @@ def export_cmd(ctx: click.Context, fmt: str, output: str) -> None:
 
 def serialize_dataset(nquads: Path, fmt: str) -> bytes:
     """The built dataset in another format; turtle and ntriples merge the named graphs."""
-    from rdflib import Graph
-
     from .namespaces import PREFIXES
 
     if fmt in ("trig", "jsonld"):
@@ -148,11 +146,7 @@ def serialize_dataset(nquads: Path, fmt: str) -> bytes:
     triples = sorted({str(q.triple) + " ." for q in store})
     if fmt == "ntriples":
         return ("\n".join(triples) + "\n").encode("utf-8")
-    graph = Graph()
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns)
-    graph.parse(data="\n".join(triples), format="nt")
-    return graph.serialize(format="turtle").encode("utf-8")
+    return turtle_from_ntriples(triples).encode("utf-8")
 
 
 @main.command("validate")
@@ -283,15 +277,7 @@ def render_results(results, out: str) -> str:
     triples = sorted({str(t) + " ." for t in results})
     if out == "ntriples":
         return "\n".join(triples) + "\n"
-    from rdflib import Graph
-
-    from .namespaces import PREFIXES
-
-    g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
-    g.parse(data="\n".join(triples), format="nt")
-    return g.serialize(format="turtle")
+    return turtle_from_ntriples(triples)
 
 
 def _serialize_results(results, out: str) -> str:

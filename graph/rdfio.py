@@ -121,3 +121,14 @@ def dataset_from_nquads(path: Path) -> Dataset:
     for quad in parse_bytes(path.read_bytes(), "nquads", source=str(path)):
         ds.graph(to_rdflib(quad.graph_name)).add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return ds
+
+
+def turtle_from_ntriples(lines: list[str]) -> str:
+    """Turtle, with the project's prefixes, for N-Triples lines."""
+    from .namespaces import PREFIXES
+
+    graph = Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    graph.parse(data="\n".join(lines), format="nt")
+    return graph.serialize(format="turtle")
