@@ -58,7 +58,6 @@ class Extractor:
         self.doc = iri(f"source/{source.doc_id}")
         self.labels: dict[URIRef, str] = {}
         self.task_spans: list[tuple[Span, URIRef]] = []  # (block, task) for subject resolution
-        self.known: set[URIRef] = set()
 
     # ------------------------------------------------------------------ helpers
 
@@ -69,7 +68,6 @@ class Extractor:
         self.facts.declare(node, rdf_type, label, *spans)
         self.facts.add(node, PK.derivedFrom, self.doc, *spans)
         self.labels.setdefault(node, clean_label(label))
-        self.known.add(node)
 
     def _ref(self, value: str, where: str, kinds: Iterable[str] | None = None) -> URIRef:
         """A reference to another entity, written as its path: ``policy/ID``, ``zone/SLUG``, ..."""
@@ -131,7 +129,7 @@ class Extractor:
             self._link(entry, where)
         self._mentions()
         self._responsibilities()
-        self._check_references()
+        self._label_responsibilities()
         return self.out
 
     def _source(self) -> None:
@@ -335,12 +333,21 @@ class Extractor:
             self.facts.add(self.doc, PK.mentions, body, span)
             self.facts.support(body, [span])
 
-    def _subject_for(self, span: Span) -> URIRef | None:
-        subjects = self.cur.mapping("subjects")
-        for i, rule in enumerate(subjects.get("within") or []):
+    def _subject_rules(self) -> list[tuple[Span, URIRef]]:
+        """The curation's ``subjects.within`` rules: (passage, subject)."""
+        rules = []
+        for i, rule in enumerate(self.cur.mapping("subjects").get("within") or []):
             w = f"subjects.within[{i}]"
-            if span in self.cur.span(rule, w) or self.cur.span(rule, w) in span:
-                return self._ref(self.cur.require(rule, "subject", w), w)
+            rules.append((self.cur.span(rule, w), self._ref(self.cur.require(rule, "subject", w), w)))
+        return rules
+
+    def _subject_for(self, span: Span, rules: list[tuple[Span, URIRef]]) -> URIRef | None:
+        """What a responsibility found in ``span`` is about: a curated passage's subject,
+        else the innermost task whose text contains it, else the curation's default."""
+        subjects = self.cur.mapping("subjects")
+        for passage, subject in rules:
+            if span in passage or passage in span:
+                return subject
         containing = [(block, task) for block, task in self.task_spans if span in block]
         if containing:
             return min(containing, key=lambda bt: bt[0].end - bt[0].start)[1]
@@ -353,6 +360,7 @@ class Extractor:
             rejected.append((self.cur.require(entry, "body", where), self.cur.require(entry, "role", where), self.cur.span(entry, where), where))
         used_rejections: set[str] = set()
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+        rules = self._subject_rules()
         for paragraph in lines(self.text):
             for sentence in sentences(self.text, paragraph):
                 for found in patterns.find_responsibilities(self.text, sentence, bodies):
@@ -363,7 +371,7 @@ class Extractor:
                     if found.role == "reports-to":
                         subject = iri(f"body/{found.recipient}")
                     else:
-                        subject = self._subject_for(found.span)
+                        subject = self._subject_for(found.span, rules)
                     if subject is None:
                         self.out.warnings.append(
                             f"{self.source.file_name}: no subject for '{found.body} {found.role}' in {self.source.quote(found.span)[:80]!r}; "
@@ -398,18 +406,16 @@ class Extractor:
         policies = [self._ref(assigned_by, "subjects.assigned_by", {"policy"})] if assigned_by else self.facts.subjects_of_type(PK.Policy)
         if len(policies) == 1:
             self.facts.add(node, PK.assignedBy, policies[0], span)
-        self.known.add(node)
 
-    def _check_references(self) -> None:
-        """Every entity a fact points at must be declared somewhere: here, or in the reference data."""
-        label_of = {**self.labels}
+    def _label_responsibilities(self) -> None:
+        """Label each responsibility "body — role — subject" from the labels known here or in the gazetteer."""
         for s, p, o in list(self.facts.triples):
             if p == RDF.type and o == PK.Responsibility:
                 body = self.facts.objects(s, PK.body)[0]
                 role = str(self.facts.objects(s, PK.role)[0]).rsplit("/", 1)[1]
                 subject = self.facts.objects(s, PK.subject)[0]
                 body_label = self.gaz.bodies[str(body).rsplit("/", 1)[1]].name_en
-                subject_label = label_of.get(subject) or self._reference_label(subject)
+                subject_label = self.labels.get(subject) or self._reference_label(subject)
                 self.facts.triples.add((s, RDFS.label, Literal(f"{body_label} — {role} — {subject_label}", lang="en")))
 
     def _reference_label(self, node: URIRef) -> str:
