@@ -9,7 +9,6 @@ parse, a malformed query). Other packages add commands (``serve``) through the
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from importlib.metadata import entry_points
@@ -22,7 +21,7 @@ from . import __version__
 from .build import BuildError, build, write
 from .rdfio import FORMATS, RdfSyntaxError, dataset_from_nquads, parse_file, turtle_from_ntriples
 from .settings import setting_option
-from .sparql_safety import refuse_remote
+from .sparql_safety import refuse_remote, syntax_error_message
 from .store_file import dataset_path, is_stale, open_store, run_query
 from .validate import validate_graph
 
@@ -66,7 +65,8 @@ def main(ctx: click.Context, data: str) -> None:
     ctx.obj["data"] = Path(data)
 
 
-def _build_into(data_dir: Path, quiet: bool = False) -> None:
+def build_into(data_dir: Path, quiet: bool = False) -> None:
+    """Build the dataset into ``data_dir``, printing progress and a summary; exits 1 on failure."""
     started = time.perf_counter()
 
     def progress(message: str) -> None:
@@ -91,12 +91,16 @@ def _build_into(data_dir: Path, quiet: bool = False) -> None:
         click.echo(f"  shape warnings/infos: {len(result.report.warnings)} (see `pilotkg validate`)")
 
 
-def _ensure_built(ctx: click.Context) -> Path:
-    data_dir: Path = ctx.obj["data"]
+def ensure_built(data_dir: Path) -> Path:
+    """Build the dataset into ``data_dir`` if it is missing or older than the seeds."""
     if is_stale(data_dir):
         click.echo(f"The dataset in {data_dir} is missing or older than the seeds; building it first.", err=True)
-        _build_into(data_dir, quiet=False)
+        build_into(data_dir, quiet=False)
     return data_dir
+
+
+def _ensure_built(ctx: click.Context) -> Path:
+    return ensure_built(ctx.obj["data"])
 
 
 @main.command("build")
@@ -109,7 +113,7 @@ def build_cmd(ctx: click.Context, quiet: bool) -> None:
     OWL RL closure, validates with SHACL and writes sorted N-Quads
     (DATA/dataset.nq). Exits 1, printing the reason, if any step fails.
     """
-    _build_into(ctx.obj["data"], quiet=quiet)
+    build_into(ctx.obj["data"], quiet=quiet)
 
 
 EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
@@ -221,21 +225,12 @@ def query_cmd(ctx: click.Context, query: str | None, query_file, out: str) -> No
         refuse_remote(text)
         results = run_query(store, text)
     except SyntaxError as err:
-        _echo_err(f"malformed query: {query_error_message(err)}")
+        _echo_err(f"malformed query: {syntax_error_message(err)}")
         sys.exit(EXIT_BAD_INPUT)
     except ValueError as err:
         _echo_err(str(err))
         sys.exit(EXIT_BAD_INPUT)
     click.echo(render_results(results, out), nl=False)
-
-
-_OX_POSITION = re.compile(r"^error at (\d+):(\d+): ")
-
-
-def query_error_message(err: SyntaxError) -> str:
-    """pyoxigraph's "error at 5:2: expected ..." as "line 5, column 2: expected ..."."""
-    text = str(err)
-    return _OX_POSITION.sub(lambda m: f"line {m.group(1)}, column {m.group(2)}: ", text)
 
 
 def _term(term) -> str:

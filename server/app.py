@@ -1,0 +1,70 @@
+"""The Flask application factory: one ``create_app()`` registers the blueprints."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask, Response, g, redirect, request, url_for
+
+from .config import ServerConfig
+from .service import Service
+
+access_log = logging.getLogger("pilotkg.server.access")
+
+
+def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
+    """Build the WSGI application over a :class:`Service` (made from ``config`` if not given)."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body
+    app.config["MAX_FORM_MEMORY_SIZE"] = config.max_body
+    app.extensions["pilotkg"] = service or Service(config)
+
+    from .views import health, sparql
+
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(health.bp)
+
+    @app.route("/")
+    def home():
+        return redirect(url_for("sparql.sparql"))
+
+    @app.errorhandler(413)
+    def too_large(_err):
+        return Response(
+            f"the request body is larger than the limit of {config.max_body} bytes (setting max-body)\n",
+            status=413,
+            mimetype="text/plain",
+        )
+
+    @app.errorhandler(405)
+    def wrong_method(err):
+        allowed = ", ".join(sorted(getattr(err, "valid_methods", None) or []))
+        return Response(f"method {request.method} is not allowed here; allowed: {allowed}\n", status=405,
+                        mimetype="text/plain", headers={"Allow": allowed})
+
+    @app.errorhandler(404)
+    def not_found(_err):
+        return Response(f"no such page: {request.path}\n", status=404, mimetype="text/plain")
+
+    @app.before_request
+    def start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        record = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
+            "rows": g.get("rows"),
+            "truncated": g.get("truncated"),
+            "query_form": g.get("query_form"),
+            "bytes": response.calculate_content_length(),
+        }
+        access_log.info(json.dumps(record))
+        return response
+
+    return app

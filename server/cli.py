@@ -1,0 +1,118 @@
+"""``pilotkg serve``: build the dataset if needed, load it into the store, and
+serve it with a production WSGI server (waitress)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from pilotkg.graph.build import DATASET_FILE
+from pilotkg.graph.cli import ensure_built
+from pilotkg.graph.settings import SETTINGS, SettingsError, resolve, setting_option
+from pilotkg.graph.store import STORE_DIR, StoreError, open_store
+
+from .config import ServerConfig
+
+STAMP_FILE = "store-dataset.sha256"
+SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "update-token", "config")
+
+
+def _options(func):
+    for name in reversed(SERVE_SETTINGS):
+        func = setting_option(name, default_from_table=False)(func)
+    return func
+
+
+@click.command("serve")
+@_options
+@click.pass_context
+def serve(ctx: click.Context, **given) -> None:
+    """Serve the dataset over SPARQL 1.1 on http://HOST:PORT/sparql.
+
+    Builds the dataset from seeds/ into the data folder if it is missing or
+    older than the seeds, loads it into the store (embedded, or --store URL),
+    and serves it with waitress. Settings come from options, PILOTKG_*
+    environment variables, or a TOML file (--config); see the README.
+    """
+    data_dir = ctx.obj["data"] if ctx.obj else Path(SETTINGS["data"].default)
+    try:
+        values = resolve({k.replace("-", "_"): v for k, v in given.items()}, given.get("config") or None)
+    except SettingsError as err:
+        raise click.UsageError(str(err)) from err
+    values["data"] = data_dir
+    config = ServerConfig.from_settings(values)
+    _configure_logging()
+    ensure_built(config.data)
+    try:
+        prepare_store(config)
+    except StoreError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(1)
+    run(config)
+
+
+def prepare_store(config: ServerConfig) -> None:
+    """Load the built dataset into the store unless it already holds this very dataset."""
+    dataset = config.data / DATASET_FILE
+    digest = hashlib.sha256(dataset.read_bytes()).hexdigest()
+    stamp = config.data / STAMP_FILE
+    store = open_store(config.store_target)
+    try:
+        if config.store:
+            if not store.graphs():
+                click.echo(f"loading {dataset} into {config.store}", err=True)
+                store.replace_all(dataset)
+        elif not stamp.exists() or stamp.read_text().strip() != digest or (config.data / STORE_DIR).exists() is False:
+            click.echo(f"loading {dataset} into the embedded store {config.data / STORE_DIR}", err=True)
+            store.replace_all(dataset)
+            stamp.write_text(digest + "\n")
+    finally:
+        store.close()
+
+
+def run(config: ServerConfig) -> None:
+    """Serve until SIGINT/SIGTERM, then stop the workers and close the store."""
+    from waitress import create_server
+
+    from .app import create_app
+    from .service import Service
+
+    service = Service(config)
+    app = create_app(config, service)
+    server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg")
+
+    def stop(signum, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    click.echo(f"pilotkg serving http://{config.host}:{server.effective_port}/sparql "
+               f"({'store ' + config.store if config.store else 'embedded store'}, {config.workers} query workers)", err=True)
+    try:
+        server.run()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        click.echo("pilotkg: shutting down (closing the server, the query workers and the store)", err=True)
+        server.close()
+        service.close()
+
+
+class _JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == "pilotkg.server.access":
+            return record.getMessage()
+        return super().format(record)
+
+
+def _configure_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonLines("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("pilotkg")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False

@@ -1,0 +1,34 @@
+"""The server's configuration: one object built from the settings table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class ServerConfig:
+    data: Path = Path("pilotkg-data")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    store: str = ""  # remote store URL; empty = the embedded store in DATA/store
+    workers: int = 2
+    threads: int = 8
+    query_timeout: float = 10.0
+    max_rows: int = 100_000
+    max_body: int = 1_048_576
+    update_token: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, values: dict[str, Any]) -> "ServerConfig":
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__ and k != "extra"}
+        config = cls(**known)
+        config.data = Path(config.data)
+        return config
+
+    @property
+    def store_target(self) -> str:
+        """What workers open: the remote URL, or the data folder of the embedded store."""
+        return self.store or str(self.data)

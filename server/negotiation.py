@@ -1,0 +1,150 @@
+"""Content negotiation for SPARQL results: ``Accept`` with q-values and
+wildcards, the ``format=`` override, and the formats each query form has."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# media type → short name, per kind of result; the first of each list is the default.
+SOLUTION_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "application/json": "json",
+    "application/xml": "xml",
+    "text/xml": "xml",
+}
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "ntriples",
+    "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdfxml",
+    "application/trig": "trig",
+    "application/n-quads": "nquads",
+    "text/plain": "ntriples",
+    "application/x-turtle": "turtle",
+    "application/json": "jsonld",
+    "application/xml": "rdfxml",
+}
+CANONICAL_MEDIA = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+    "trig": "application/trig",
+    "nquads": "application/n-quads",
+}
+SOLUTION_FORMATS = ("json", "xml", "csv", "tsv")
+GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads")
+
+
+class NotAcceptable(ValueError):
+    """No format the client accepts fits the result; the message lists what is offered."""
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+    order: int
+
+    def matches(self, media: str) -> bool:
+        t, s = media.split("/", 1)
+        return (self.type in ("*", t)) and (self.subtype in ("*", s))
+
+    @property
+    def specificity(self) -> int:
+        return (self.type != "*") + (self.subtype != "*")
+
+
+_Q = re.compile(r"^q=([0-9.]+)$")
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """The media ranges of an Accept header (an empty or missing header accepts anything)."""
+    if not header or not header.strip():
+        return [MediaRange("*", "*", 1.0, 0)]
+    ranges = []
+    for order, part in enumerate(header.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if "/" not in media:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            m = _Q.match(param.replace(" ", ""))
+            if m:
+                try:
+                    q = max(0.0, min(1.0, float(m.group(1))))
+                except ValueError:
+                    q = 0.0
+        t, s = media.split("/", 1)
+        ranges.append(MediaRange(t, s, q, order))
+    return ranges
+
+
+def choose(accept: str | None, offered: dict[str, str], default: str) -> str:
+    """The short format name to answer with.
+
+    For every offered media type, its quality is that of the most specific
+    range matching it; the best quality wins, ties go to the client's order,
+    then to the server's order (the default first). Raises NotAcceptable.
+    """
+    ranges = parse_accept(accept)
+    media_types = [CANONICAL_MEDIA[default]] + [m for m in offered if m != CANONICAL_MEDIA[default]]
+    best: tuple | None = None
+    for position, media in enumerate(media_types):
+        matching = [r for r in ranges if r.matches(media)]
+        if not matching:
+            continue
+        top = max(matching, key=lambda r: (r.specificity, r.q))
+        if top.q <= 0:
+            continue
+        key = (top.q, top.specificity, -top.order, -position)
+        if best is None or key > best[0]:
+            best = (key, offered[media])
+    if best is None:
+        names = ", ".join(sorted(set(offered)))
+        raise NotAcceptable(f"none of the accepted types ({accept}) fits this result; offered: {names}")
+    return best[1]
+
+
+def wants_html(accept: str | None) -> bool:
+    """True when a browser asks: text/html ranks above every RDF and results type."""
+    ranges = parse_accept(accept)
+    html = max((r.q for r in ranges if r.type == "text" and r.subtype == "html"), default=0.0)
+    return html > 0 and all(
+        r.q < html or r.type == "*" or r.subtype == "*" or (r.type, r.subtype) in {("text", "html"), ("application", "xhtml+xml")}
+        for r in ranges
+    )
+
+
+FORMAT_ALIASES = {
+    **{name: name for name in CANONICAL_MEDIA},
+    "n-triples": "ntriples",
+    "nt": "ntriples",
+    "ttl": "turtle",
+    "json-ld": "jsonld",
+    "rdf": "rdfxml",
+    "rdf/xml": "rdfxml",
+    "nq": "nquads",
+    "n-quads": "nquads",
+}
+
+
+def format_override(value: str, kind: str) -> str:
+    """The ``format=`` parameter (a short name or a media type) for a result kind."""
+    value = value.strip().lower()
+    offered = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
+    media_map = SOLUTION_TYPES if kind == "solutions" else GRAPH_TYPES
+    name = media_map.get(value) or FORMAT_ALIASES.get(value)
+    if name not in offered:
+        raise NotAcceptable(f"format={value!r} does not fit this result; use one of {', '.join(offered)}")
+    return name

@@ -1,0 +1,90 @@
+"""The objects behind the views: the store, the worker pool, the dataset summary.
+
+Views reach the data only through :class:`Service` (habit 5 of STYLE.md:
+views never touch rdflib or pyoxigraph directly).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+
+from pilotkg.graph import __version__
+from pilotkg.graph.build import INFO_FILE
+from pilotkg.graph.store import Store, open_store
+
+from .config import ServerConfig
+from .workers import Job, Outcome, QueryPool
+
+VOID_QUERY = """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class
+"""
+
+
+@dataclass
+class Summary:
+    triples: int
+    graphs: list[str]
+    classes: dict[str, int]
+    built_at: str | None
+    dataset_sha256: str | None
+    computed_at: float = field(default_factory=time.time)
+
+
+class Service:
+    """The store (read-write handle, for updates), the query pool and a dataset summary."""
+
+    def __init__(self, config: ServerConfig, store: Store | None = None, pool: QueryPool | None = None):
+        self.config = config
+        self.store = store if store is not None else open_store(config.store_target)
+        self.pool = pool if pool is not None else QueryPool(config.store_target, config.workers, config.query_timeout)
+        self.write_lock = threading.Lock()
+        self._summary: Summary | None = None
+        self.started_at = time.time()
+
+    def run_query(self, query: str, fmt: str, default_graphs=None, named_graphs=None) -> Outcome:
+        return self.pool.run(Job(query, fmt, default_graphs or None, named_graphs or None, self.config.max_rows))
+
+    def run_update(self, update: str) -> None:
+        """Apply an update in one transaction (serialised), then let workers see it."""
+        with self.write_lock:
+            self.store.update(update)
+            self._summary = None
+            self.pool.invalidate()
+
+    def summary(self) -> Summary:
+        if self._summary is None:
+            classes = {}
+            for row in self.store.query(VOID_QUERY):
+                classes[row["class"].value] = int(row["n"].value)
+            info = {}
+            info_path = self.config.data / INFO_FILE
+            if not self.config.store and info_path.exists():
+                info = json.loads(info_path.read_text(encoding="utf-8"))
+            self._summary = Summary(
+                triples=self.store.count(),
+                graphs=self.store.graphs(),
+                classes=classes,
+                built_at=info.get("built_at"),
+                dataset_sha256=info.get("dataset_sha256"),
+            )
+        return self._summary
+
+    def health(self) -> dict:
+        summary = self.summary()
+        return {
+            "status": "ok",
+            "version": __version__,
+            "store": "remote" if self.config.store else "embedded",
+            "store_open": True,
+            "triples": summary.triples,
+            "named_graphs": len(summary.graphs),
+            "built_at": summary.built_at,
+            "uptime_s": round(time.time() - self.started_at, 1),
+        }
+
+    def close(self) -> None:
+        self.pool.close()
+        self.store.close()

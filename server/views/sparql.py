@@ -1,0 +1,189 @@
+"""The SPARQL 1.1 Protocol on ``/sparql``: queries by GET, POST form and POST
+``application/sparql-query``; updates by POST with a bearer token; the Service
+Description (or, for a browser, a query page) when no query is given."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Blueprint, Response, current_app, g, render_template_string, request
+
+from pilotkg.graph.sparql_safety import RemoteAccessRefused, query_form, refuse_remote, syntax_error_message
+
+from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_override, wants_html
+from ..service import Service
+from ..service_description import service_description
+from ..workers import PoolBusy, QueryTimeout, WorkerFailed
+
+bp = Blueprint("sparql", __name__)
+log = logging.getLogger("pilotkg.server")
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Accept",
+    "Access-Control-Expose-Headers": "X-Pilotkg-Row-Limit, X-Pilotkg-Rows, X-Pilotkg-Truncated",
+    "Access-Control-Max-Age": "600",
+}
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+
+
+def service() -> Service:
+    return current_app.extensions["pilotkg"]
+
+
+def error(status: int, message: str, **headers) -> Response:
+    """A plain-text error a person and a script can read."""
+    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers)
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def sparql() -> Response:
+    if request.method == "OPTIONS":
+        return Response(status=204, headers=CORS_HEADERS)
+    if request.method == "GET":
+        args = request.args
+        if "update" in args:
+            return error(405, "SPARQL Update must be sent by POST (form field 'update' or application/sparql-update)", Allow="POST")
+        query, update = args.get("query"), None
+        default_graphs, named_graphs = args.getlist("default-graph-uri"), args.getlist("named-graph-uri")
+        if query is None:
+            return _describe()
+    else:
+        mimetype = request.mimetype
+        if mimetype == FORM:
+            form = request.form
+            query, update = form.get("query"), form.get("update")
+            default_graphs = form.getlist("default-graph-uri") or request.args.getlist("default-graph-uri")
+            named_graphs = form.getlist("named-graph-uri") or request.args.getlist("named-graph-uri")
+        elif mimetype == QUERY_TYPE:
+            query, update = _body_text(), None
+            default_graphs, named_graphs = request.args.getlist("default-graph-uri"), request.args.getlist("named-graph-uri")
+        elif mimetype == UPDATE_TYPE:
+            query, update = None, _body_text()
+            default_graphs = named_graphs = []
+        else:
+            return error(
+                415,
+                f"unsupported content type {request.mimetype or '(none)'!r}; send {QUERY_TYPE}, {UPDATE_TYPE} or {FORM}",
+            )
+        if query is not None and update is not None:
+            return error(400, "give either 'query' or 'update', not both")
+        if query is None and update is None:
+            return error(400, "no 'query' (or 'update') in the request")
+    if update is not None:
+        return _update(update)
+    return _query(query, default_graphs, named_graphs)
+
+
+def _body_text() -> str:
+    data = request.get_data(cache=False)
+    try:
+        return data.decode(request.mimetype_params.get("charset", "utf-8"))
+    except (UnicodeDecodeError, LookupError):
+        raise _BadRequest("the request body is not UTF-8 text") from None
+
+
+class _BadRequest(Exception):
+    pass
+
+
+@bp.errorhandler(_BadRequest)
+def _bad_request(err) -> Response:
+    return error(400, str(err))
+
+
+def _query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
+    form = query_form(query)
+    kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "solutions"
+    try:
+        fmt_param = request.values.get("format")
+        if fmt_param:
+            fmt = format_override(fmt_param, kind)
+        elif kind == "graph":
+            fmt = choose(request.headers.get("Accept"), GRAPH_TYPES, "turtle")
+        else:
+            fmt = choose(request.headers.get("Accept"), SOLUTION_TYPES, "json")
+    except NotAcceptable as err:
+        return error(406, str(err))
+    try:
+        refuse_remote(query)
+    except RemoteAccessRefused as err:
+        return error(400, str(err))
+    g.query_form = form
+    try:
+        outcome = service().run_query(query, fmt, default_graphs, named_graphs)
+    except QueryTimeout as err:
+        return error(503, f"{err}; simplify the query or ask for fewer results")
+    except PoolBusy as err:
+        return error(503, f"{err}; try again shortly", **{"Retry-After": "5"})
+    except WorkerFailed as err:
+        log.error("query worker failed: %s", err)
+        return error(500, "the query could not be run (worker failure); it has been logged")
+    if outcome.status == "syntax":
+        return error(400, f"malformed query: {syntax_error_message(SyntaxError(outcome.message))}")
+    if outcome.status == "refused":
+        return error(400, outcome.message)
+    if outcome.status != "ok":
+        log.error("query failed: %s", outcome.message)
+        return error(500, "the query could not be run; the error has been logged")
+    g.rows, g.truncated = outcome.rows, outcome.truncated
+    headers = {
+        **CORS_HEADERS,
+        "X-Pilotkg-Row-Limit": str(service().config.max_rows),
+        "X-Pilotkg-Rows": str(outcome.rows),
+        "X-Pilotkg-Truncated": "true" if outcome.truncated else "false",
+        "Vary": "Accept",
+    }
+    return Response(outcome.body, status=200, content_type=outcome.media_type, headers=headers)
+
+
+def _update(update: str) -> Response:
+    token = service().config.update_token
+    given = request.headers.get("Authorization", "")
+    scheme, _, credential = given.partition(" ")
+    if not token or scheme.lower() != "bearer" or not hmac.compare_digest(credential.strip().encode(), token.encode()):
+        reason = "updates are disabled on this server (no update token is configured)" if not token else "a valid 'Authorization: Bearer TOKEN' header is required for updates"
+        return error(401, reason, **{"WWW-Authenticate": 'Bearer realm="pilotkg"'})
+    try:
+        refuse_remote(update)
+        service().run_update(update)
+    except RemoteAccessRefused as err:
+        return error(400, str(err))
+    except SyntaxError as err:
+        return error(400, f"malformed update: {syntax_error_message(err)}")
+    return Response(status=204)
+
+
+def _describe() -> Response:
+    if wants_html(request.headers.get("Accept")):
+        return Response(render_template_string(QUERY_PAGE, endpoint=request.base_url), mimetype="text/html")
+    try:
+        fmt = choose(request.headers.get("Accept"), GRAPH_TYPES, "turtle")
+    except NotAcceptable as err:
+        return error(406, str(err))
+    body, media = service_description(service(), request.base_url, fmt)
+    return Response(body, content_type=media, headers={**CORS_HEADERS, "Vary": "Accept"})
+
+
+QUERY_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>pilotkg SPARQL endpoint</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
+textarea{width:100%;height:14rem;font-family:monospace}</style></head>
+<body><h1>pilotkg SPARQL endpoint</h1>
+<p>China's reform pilot zones as linked data. Send SPARQL 1.1 queries to <code>{{ endpoint }}</code>
+(GET or POST); the default graph is the union of all named graphs, and the prefixes
+<code>pk:</code>, <code>pkr:</code>, <code>role:</code>, <code>theme:</code>, <code>oa:</code>, <code>rdfs:</code>,
+<code>skos:</code> … are predeclared.</p>
+<form method="get" action="{{ endpoint }}">
+<textarea name="query" aria-label="SPARQL query">SELECT ?zone ?label WHERE {
+  ?zone a pk:PilotZone ; rdfs:label ?label .
+} ORDER BY ?label</textarea>
+<p><label>Results as <select name="format">
+<option value="json">JSON</option><option value="xml">XML</option><option value="csv">CSV</option>
+<option value="tsv">TSV</option></select></label> <button type="submit">Run</button></p>
+</form></body></html>
+"""
