@@ -61,13 +61,15 @@ def prepare_store(config: ServerConfig) -> None:
     dataset = config.data / DATASET_FILE
     digest = hashlib.sha256(dataset.read_bytes()).hexdigest()
     stamp = config.data / STAMP_FILE
+    if not (config.data / STORE_DIR).exists():
+        stamp.unlink(missing_ok=True)  # a stamp without its store says nothing
     store = open_store(config.store_target)
     try:
         if config.store:
             if not store.graphs():
                 click.echo(f"loading {dataset} into {config.store}", err=True)
                 store.replace_all(dataset)
-        elif not stamp.exists() or stamp.read_text().strip() != digest or (config.data / STORE_DIR).exists() is False:
+        elif not stamp.exists() or stamp.read_text().strip() != digest:
             click.echo(f"loading {dataset} into the embedded store {config.data / STORE_DIR}", err=True)
             store.replace_all(dataset)
             stamp.write_text(digest + "\n")
