@@ -14,6 +14,7 @@ Query results are pyoxigraph's own types (``QuerySolutions``,
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Iterable, Protocol
 
@@ -21,11 +22,12 @@ import pyoxigraph as ox
 
 from .namespaces import PREFIXES
 from .rdfio import FORMATS
-from .sparql_safety import refuse_remote
+from .sparql_safety import has_dataset_clause, refuse_remote
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 STORE_DIR = "store"  # the RocksDB folder inside the data folder
+READ_ONLY_OPEN_ATTEMPTS = 6  # 0.05 s doubling: at most ~1.5 s of waiting
 
 
 class StoreError(RuntimeError):
@@ -83,21 +85,53 @@ class EmbeddedStore:
     def __init__(self, path: Path, *, read_only: bool = False):
         self.path = Path(path)
         self.read_only = read_only
-        try:
-            self._store = ox.Store.read_only(str(self.path)) if read_only else ox.Store(str(self.path))
-        except OSError as err:
-            raise StoreError(f"cannot open the store in {self.path}: {err}") from err
+        if read_only:
+            self._store = self._open_read_only()
+        else:
+            try:
+                self._store = ox.Store(str(self.path))
+            except (OSError, RuntimeError) as err:
+                raise StoreError(f"cannot open the store in {self.path}: {err}") from err
+
+    def _open_read_only(self) -> ox.Store:
+        """Open read-only, retrying briefly: RocksDB may be deleting files it just
+        compacted while a read-only handle opens (seen right after a bulk load)."""
+        delay = 0.05
+        for attempt in range(READ_ONLY_OPEN_ATTEMPTS):
+            try:
+                return ox.Store.read_only(str(self.path))
+            except (OSError, RuntimeError) as err:
+                if attempt == READ_ONLY_OPEN_ATTEMPTS - 1:
+                    raise StoreError(f"cannot open the store in {self.path} read-only: {err}") from err
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
 
     def reopen(self) -> None:
         """Reopen a read-only handle to see what was written since it was opened."""
-        self._store = ox.Store.read_only(str(self.path)) if self.read_only else self._store
+        if self.read_only:
+            self._store = self._open_read_only()
+
+    def _read(self, read):
+        """Run ``read()``; on a read-only handle whose files were compacted away
+        (FileNotFoundError), reopen and run it once more."""
+        try:
+            return read()
+        except FileNotFoundError:
+            if not self.read_only:
+                raise
+            self.reopen()
+            return read()
 
     def query(self, sparql, *, default_graphs=None, named_graphs=None):
+        return self._read(lambda: self._query(sparql, default_graphs, named_graphs))
+
+    def _query(self, sparql, default_graphs, named_graphs):
         refuse_remote(sparql)
         kwargs = {}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
+        elif not has_dataset_clause(sparql):  # FROM / FROM NAMED name the dataset themselves
             kwargs["use_default_graph_as_union"] = True
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
@@ -118,14 +152,14 @@ class EmbeddedStore:
             raise StoreError(f"the data could not be written: {err}") from err
 
     def dump(self) -> bytes:
-        lines = sorted({str(q) + " ." for q in self._store})
+        lines = self._read(lambda: sorted({str(q) + " ." for q in self._store}))
         return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
     def count(self) -> int:
-        return len(self._store)
+        return self._read(lambda: len(self._store))
 
     def graphs(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs())
+        return self._read(lambda: sorted(g.value for g in self._store.named_graphs()))
 
     def replace_all(self, nquads: Path) -> None:
         self._store.clear()

@@ -22,7 +22,9 @@ Anything else: pass them yourself. For a Fuseki dataset ``ds``::
 
 The union default graph. Without ``default_graphs`` a query's default graph is
 the union of the named graphs, in a portable way: one ``default-graph-uri`` per
-named graph (the protocol defines the default graph as their RDF merge), unless
+named graph (the protocol defines the default graph as their RDF merge), and
+one ``named-graph-uri`` per named graph (with default-graph-uri alone, the
+protocol's dataset would have no named graphs for ``GRAPH`` patterns), unless
 the query has its own ``FROM``/``FROM NAMED`` (then it is left alone). So do
 not start the server with a union default graph of its own (Oxigraph's
 ``--union-default-graph``, Fuseki's ``tdb:unionDefaultGraph``): :meth:`count`
@@ -56,8 +58,7 @@ import pyoxigraph as ox
 
 from .namespaces import PREFIXES
 from .rdfio import FORMATS
-from .sparql_safety import _SKIP as _NOT_TOKENS  # strings, IRIs and comments
-from .sparql_safety import refuse_remote
+from .sparql_safety import has_dataset_clause, refuse_remote, tokens_text
 from .store import QueryResult, StoreError
 
 ACCEPT_QUERY = "application/sparql-results+json, application/n-triples;q=0.9"
@@ -68,24 +69,13 @@ COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?
 GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"
 
 _PREFIX_DECL = re.compile(r"\bPREFIX\s+((?:[A-Za-z][\w.-]*)?)\s*:", re.I)
-# FROM as a keyword: not inside a prefixed name (ex:from), a variable (?from) or a longer word.
-_FROM = re.compile(r"(?<![\w:?$.\-])FROM\b", re.I)
 # Parse error positions: Oxigraph "error at 3:5: ...", Jena "... at line 3, column 5".
 _POSITIONS = (re.compile(r"(error at )(\d+)(:\d+)"), re.compile(r"(\bline )(\d+)(, column )"))
 
 
-def _tokens(sparql: str) -> str:
-    return _NOT_TOKENS.sub(" ", sparql)
-
-
-def has_dataset_clause(sparql: str) -> bool:
-    """True if the query names its own dataset (``FROM`` or ``FROM NAMED``)."""
-    return bool(_FROM.search(_tokens(sparql)))
-
-
 def with_prefixes(sparql: str) -> tuple[str, int]:
     """``sparql`` with PREFIX lines for the pilotkg prefixes it does not declare, and how many lines were added."""
-    declared = {m.group(1) for m in _PREFIX_DECL.finditer(_tokens(sparql))}
+    declared = {m.group(1) for m in _PREFIX_DECL.finditer(tokens_text(sparql))}
     lines = [f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared]
     return "".join(lines) + sparql, len(lines)
 
@@ -265,6 +255,10 @@ class RemoteStore:
             params += [("default-graph-uri", g) for g in self._cached_graphs()]
         if named_graphs:
             params += [("named-graph-uri", g) for g in named_graphs]
+        elif params:
+            # With default-graph-uri alone the protocol's dataset has no named
+            # graphs; keep them all, as the embedded store does.
+            params += [("named-graph-uri", g) for g in self._cached_graphs()]
         text, added = with_prefixes(sparql)
         return self._run_query(text, params, added)
 

@@ -139,12 +139,18 @@ FORMAT_ALIASES = {
 }
 
 
+# What a short format name means for a graph result (SPARQLWrapper sends format=xml
+# or format=json whatever the query form, meaning RDF/XML or JSON-LD for graphs).
+GRAPH_ALIASES = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}
+
+
 def format_override(value: str, kind: str) -> str:
     """The ``format=`` parameter (a short name or a media type) for a result kind."""
     value = value.strip().lower()
     offered = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
     media_map = SOLUTION_TYPES if kind == "solutions" else GRAPH_TYPES
-    name = media_map.get(value) or FORMAT_ALIASES.get(value)
+    aliases = {**FORMAT_ALIASES, **GRAPH_ALIASES} if kind == "graph" else FORMAT_ALIASES
+    name = media_map.get(value) or aliases.get(value)
     if name not in offered:
         raise NotAcceptable(f"format={value!r} does not fit this result; use one of {', '.join(offered)}")
     return name

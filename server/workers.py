@@ -75,8 +75,13 @@ def _worker_main(conn, store_target: str, generation) -> None:  # pragma: no cov
                 reopen = getattr(store, "reopen", None)
                 if reopen:
                     reopen()
-            result = store.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs)
-            out = serialize(result, job.fmt, job.max_rows)
+            try:
+                result = store.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs)
+                out = serialize(result, job.fmt, job.max_rows)
+            except FileNotFoundError:  # RocksDB compacted files away under this read-only handle
+                getattr(store, "reopen", lambda: None)()
+                result = store.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs)
+                out = serialize(result, job.fmt, job.max_rows)
             outcome = Outcome("ok", out.body, out.media_type, out.rows, out.truncated, out.kind)
         except SyntaxError as err:
             outcome = Outcome("syntax", message=str(err))
@@ -148,7 +153,17 @@ class QueryPool:
             self.generation.value += 1
 
     def run(self, job: Job, timeout: float | None = None) -> Outcome:
-        """Run a job in a free worker; raises QueryTimeout, PoolBusy or WorkerFailed."""
+        """Run a job in a free worker; raises QueryTimeout, PoolBusy or WorkerFailed.
+
+        A worker that dies under a query is replaced and the query tried once more
+        in another worker (a query that kills workers fails the second time too).
+        """
+        try:
+            return self._run_once(job, timeout)
+        except WorkerFailed:
+            return self._run_once(job, timeout)
+
+    def _run_once(self, job: Job, timeout: float | None) -> Outcome:
         limit = self.timeout if timeout is None else timeout
         try:
             worker = self._idle.get(timeout=limit)

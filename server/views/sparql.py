@@ -9,6 +9,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, g, render_template_string, request
 
+from pilotkg.graph.store import StoreError
 from pilotkg.graph.sparql_safety import RemoteAccessRefused, query_form, refuse_remote, syntax_error_message
 
 from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_override, wants_html
@@ -36,7 +37,8 @@ def service() -> Service:
 
 
 def error(status: int, message: str, **headers) -> Response:
-    """A plain-text error a person and a script can read."""
+    """A plain-text error a person and a script can read (cross-origin clients too)."""
+    headers = {"Access-Control-Allow-Origin": "*", **headers}
     return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers)
 
 
@@ -68,7 +70,8 @@ def sparql() -> Response:
         else:
             return error(
                 415,
-                f"unsupported content type {request.mimetype or '(none)'!r}; send {QUERY_TYPE}, {UPDATE_TYPE} or {FORM}",
+                f"unsupported content type {repr(request.mimetype) if request.mimetype else '(none given)'}; "
+                f"send {QUERY_TYPE}, {UPDATE_TYPE} or {FORM}",
             )
         if query is not None and update is not None:
             return error(400, "give either 'query' or 'update', not both")
@@ -155,6 +158,11 @@ def _update(update: str) -> Response:
         return error(400, str(err))
     except SyntaxError as err:
         return error(400, f"malformed update: {syntax_error_message(err)}")
+    except StoreError as err:
+        log.error("update failed: %s", err)
+        return error(500, "the update could not be written; nothing was changed; the error has been logged")
+    except (RuntimeError, ValueError) as err:  # the store refused it (e.g. DROP of a graph that does not exist)
+        return error(400, f"the update was refused: {err}")
     return Response(status=204)
 
 
