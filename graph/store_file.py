@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from .build import DATASET_FILE, INFO_FILE, seeds_fingerprint
 from .namespaces import PREFIXES
+from .sparql_safety import has_dataset_clause
 
 
 def dataset_path(data_dir: Path) -> Path:
@@ -39,5 +40,10 @@ def open_store(data_dir: Path) -> ox.Store:
 
 
 def run_query(store: ox.Store, query: str):
-    """Run SPARQL with the project prefixes predeclared and the union default graph."""
-    return store.query(query, use_default_graph_as_union=True, prefixes={k: str(v) for k, v in PREFIXES.items()})
+    """Run SPARQL with the project prefixes predeclared and, unless the query has
+    FROM / FROM NAMED, the union of the named graphs as its default graph."""
+    return store.query(
+        query,
+        use_default_graph_as_union=not has_dataset_clause(query),
+        prefixes={k: str(v) for k, v in PREFIXES.items()},
+    )
