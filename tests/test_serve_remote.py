@@ -1,0 +1,96 @@
+"""`pilotkg serve --store URL`: the endpoint over a remote SPARQL store (a real
+`oxigraph serve` on 127.0.0.1), loaded with the built dataset by `serve`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import console_script, free_port
+from pilotkg.graph.store_file import open_store, run_query
+
+ZONES = """SELECT ?zone ?province WHERE {
+  ?zone a pk:PilotZone ; pk:inProvince/rdfs:label ?province . FILTER(LANG(?province) = "en")
+} ORDER BY ?zone"""
+
+
+def _wait(url: str, process: subprocess.Popen, log, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args[0]} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+@pytest.fixture(scope="module")
+def remote_served(built, tmp_path_factory):
+    oxigraph, pilotkg = console_script("oxigraph"), console_script("pilotkg")
+    if not oxigraph or not pilotkg:
+        pytest.skip("needs the `oxigraph` server (pip install oxigraph) and the `pilotkg` command")
+    work = tmp_path_factory.mktemp("remote")
+    ox_port, pk_port = free_port(), free_port()
+    ox_log, pk_log = work / "oxigraph.log", work / "serve.log"
+    data = work / "data"
+    shutil.copytree(built.data_dir, data, ignore=shutil.ignore_patterns("store", "store-dataset.sha256"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTKG_")}
+    with open(ox_log, "wb") as out:
+        ox = subprocess.Popen([oxigraph, "serve", "--location", str(work / "db"), "--bind", f"127.0.0.1:{ox_port}"],
+                              stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait(f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", ox, ox_log)
+        with open(pk_log, "wb") as out:
+            pk = subprocess.Popen([pilotkg, "--data", str(data), "serve", "--port", str(pk_port),
+                                   "--store", f"http://127.0.0.1:{ox_port}", "--workers", "1"],
+                                  stdout=out, stderr=subprocess.STDOUT, env=env)
+        try:
+            _wait(f"http://127.0.0.1:{pk_port}/health", pk, pk_log)
+            yield f"http://127.0.0.1:{pk_port}", pk_log
+        finally:
+            assert _stop(pk) == 0
+    finally:
+        _stop(ox)
+
+
+def test_serve_loads_the_dataset_into_the_remote_store_and_answers(remote_served, built):
+    base, log = remote_served
+    health = requests.get(base + "/health", timeout=10).json()
+    assert health["store"] == "remote"
+    assert health["triples"] == len(built.nquads_path.read_text(encoding="utf-8").splitlines())
+    assert "loading" in log.read_text()
+    resp = requests.post(base + "/sparql", data=ZONES.encode(), timeout=30,
+                         headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    assert resp.status_code == 200, resp.text
+    got = [(b["zone"]["value"], b["province"]["value"]) for b in resp.json()["results"]["bindings"]]
+    local = open_store(built.data_dir)
+    expected = [(s["zone"].value, s["province"].value) for s in run_query(local, ZONES)]
+    assert got == expected and len(got) == 21
+
+
+def test_service_is_refused_over_the_remote_store_too(remote_served):
+    base, _ = remote_served
+    resp = requests.get(base + "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"},
+                        timeout=10)
+    assert resp.status_code == 400
+    assert "SERVICE is not allowed" in resp.text
