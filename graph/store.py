@@ -165,6 +165,9 @@ class EmbeddedStore:
         self._store.clear()
         self._store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
         self._store.flush()
+        # Compact now, before read-only workers open the store: a background
+        # compaction would delete files their handles still read (seen at 1M quads).
+        self._store.optimize()
 
     def quads(self) -> Iterable[ox.Quad]:
         return iter(self._store)

@@ -42,7 +42,8 @@ from typing import Callable
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402  (the sibling module, also when run as a script)
 
 try:
@@ -50,7 +51,6 @@ try:
 except ImportError:  # running as a script without the test extra
     pytest = None
 
-HERE = Path(__file__).resolve().parent
 RESULTS_JSON = "application/sparql-results+json"
 QUERY_TYPE = "application/sparql-query"
 DATASET_FILE = "dataset.nq"
@@ -639,8 +639,9 @@ def run_benchmark(opts: Options, log=print) -> list[SizeResult]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="seed,100k", help="comma-separated: seed, or a quad count such as 100k, 1m (default: seed,100k)")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per query and server, after one warm-up (default 5)")
+    parser.add_argument("--sizes", default="seed,100k,1m",
+                        help="comma-separated: seed (the built seeds), or a quad count such as 100k, 1m (default: seed,100k,1m)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per query and server, after one warm-up run per pilotkg worker (default 5)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients for the throughput run (default 4)")
     parser.add_argument("--rounds", type=int, default=10, help="times each client runs the query mix (default 10)")
     parser.add_argument("--workers", type=int, default=2, help="pilotkg serve --workers (default 2)")

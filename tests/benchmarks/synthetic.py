@@ -363,11 +363,11 @@ class Document:
         divisions = shape.divisions_in(province)
         zone_count = rng.randint(3, 15)
         self.add(programme, f"<{PK}declaredZoneCount>", integer(zone_count + rng.choice([0, 0, 0, 2, 10])))
-        batches = []
+        batches: list[tuple[str, str]] = []
         for b in range(1, rng.randint(1, 3) + 1):
             batch = f"{ID}batch/{programme_slug}/{b}"
-            batches.append(batch)
             label = f"Batch {b} of {programme_label}"
+            batches.append((batch, label))
             self.typed(batch, "PilotBatch")
             self.add(batch, RDFS_LABEL, literal(label, "en"))
             self.add(batch, f"<{PK}batchNumber>", integer(b))
@@ -390,7 +390,7 @@ class Document:
             self.add(programme, f"<{PK}hasZone>", f"<{zone}>")
             self.add(zone, f"<{PK}inProgramme>", f"<{programme}>")
             if batches:
-                batch = rng.choice(batches)
+                batch = rng.choice(batches)[0]
                 self.add(batch, f"<{PK}hasZone>", f"<{zone}>")
                 self.add(zone, f"<{PK}inProgramme>", f"<{batch}>")
             self.cite(zone, name, extra=1)
@@ -417,7 +417,7 @@ class Document:
 
         # who does what: roughly a third of the tasks, the programme, some zones and batches
         subjects = [(programme, programme_label)] + rng.sample(zones, max(1, len(zones) // 4)) + \
-                   [(b, "batch") for b in batches[:1]] + rng.sample(tasks, len(tasks) // 3)
+                   batches[:1] + rng.sample(tasks, len(tasks) // 3)
         roles = shape.roles
         for subject, label in subjects:
             for body in rng.sample(bodies, rng.choice([1, 1, 1, 2, 3])):
