@@ -92,7 +92,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         try:
             out[key] = setting.type(value)
         except (TypeError, ValueError) as err:
-            raise SettingsError(f"{path}: {key} must be a {setting.type.__name__}, not {value!r}") from err
+            kind = {int: "whole number", float: "number", str: "string"}[setting.type]
+            raise SettingsError(f"{path}: {key} must be a {kind}, not {value!r}") from err
     return out
 
 
