@@ -7,13 +7,12 @@ import hashlib
 import logging
 import signal
 import sys
-from pathlib import Path
 
 import click
 
 from pilotkg.graph.build import DATASET_FILE
 from pilotkg.graph.cli import ensure_built
-from pilotkg.graph.settings import SETTINGS, SettingsError, resolve, setting_option
+from pilotkg.graph.settings import SettingsError, resolve, setting_option
 from pilotkg.graph.store import STORE_DIR, StoreError, open_store
 
 from .config import ServerConfig
@@ -39,12 +38,14 @@ def serve(ctx: click.Context, **given) -> None:
     and serves it with waitress. Settings come from options, PILOTKG_*
     environment variables, or a TOML file (--config); see the README.
     """
-    data_dir = ctx.obj["data"] if ctx.obj else Path(SETTINGS["data"].default)
+    given = {k.replace("-", "_"): v for k, v in given.items()}
+    parent = ctx.parent
+    if parent is not None and parent.get_parameter_source("data") != click.core.ParameterSource.DEFAULT:
+        given["data"] = parent.params["data"]  # --data or PILOTKG_DATA beats the config file
     try:
-        values = resolve({k.replace("-", "_"): v for k, v in given.items()}, given.get("config") or None)
+        values = resolve(given, given.get("config") or None)
     except SettingsError as err:
         raise click.UsageError(str(err)) from err
-    values["data"] = data_dir
     config = ServerConfig.from_settings(values)
     _configure_logging()
     ensure_built(config.data)
