@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from conftest import console_script, free_port
+from support import console_script, free_port
 from pilotkg.graph.store_file import open_store, run_query
 
 ZONES = """SELECT ?zone ?province WHERE {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import console_script
+from support import console_script
 from pilotkg.graph.settings import SETTINGS, SettingsError, load_toml, resolve
 
 
