@@ -178,6 +178,13 @@ class EmbeddedStore:
         self._store = None  # type: ignore[assignment]
 
 
+def all_quads(store: Store) -> list[ox.Quad]:
+    """Every quad of a store (the embedded store iterates; a remote one is dumped)."""
+    if isinstance(store, EmbeddedStore):
+        return store._read(lambda: list(store.quads()))
+    return list(ox.parse(input=store.dump(), format=ox.RdfFormat.N_QUADS))
+
+
 def open_store(target: str | Path, *, read_only: bool = False) -> Store:
     """A store for ``target``: an ``http(s)://`` SPARQL endpoint URL, or a data folder."""
     text = str(target)

@@ -112,8 +112,15 @@ def _short(term) -> str | None:
     return str(term)
 
 
-def validate_graph(data: Graph, *, include_ontology: bool = True) -> ValidationReport:
-    """Validate ``data`` (plus the ontology) against the shipped shapes."""
+def validate_graph(data: Graph, *, include_ontology: bool = True, focus_nodes=None) -> ValidationReport:
+    """Validate ``data`` (plus the ontology) against the shipped shapes.
+
+    ``focus_nodes`` limits validation to those nodes (the shapes that target
+    them), which is how writes are checked: only what a write touches can have
+    become wrong, since the data conformed before it.
+    """
+    if focus_nodes is not None and not list(focus_nodes):
+        return ValidationReport(conforms=True, results=[], graph=Graph())
     work = Graph()
     for triple in data:
         work.add(triple)
@@ -130,6 +137,7 @@ def validate_graph(data: Graph, *, include_ontology: bool = True) -> ValidationR
         do_owl_imports=False,
         js=False,
         meta_shacl=False,
+        focus_nodes=list(focus_nodes) if focus_nodes is not None else None,
     )
     results = []
     # only the report's own results: pyshacl nests the details of sh:node failures as further results

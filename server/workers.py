@@ -41,6 +41,15 @@ class Job:
 
 
 @dataclass
+class ValidationJob:
+    """Validate submitted RDF (``data`` in format ``fmt``), with or without the current dataset."""
+
+    data: bytes
+    fmt: str
+    with_graph: bool
+
+
+@dataclass
 class Outcome:
     status: str  # "ok" | "syntax" | "refused" | "error"
     body: bytes = b""
@@ -75,6 +84,11 @@ def _worker_main(conn, store_target: str, generation) -> None:  # pragma: no cov
                 reopen = getattr(store, "reopen", None)
                 if reopen:
                     reopen()
+            if isinstance(job, ValidationJob):
+                outcome = _validate(store, job)
+                outcome.seconds = time.perf_counter() - started
+                conn.send(outcome)
+                continue
             try:
                 result = store.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs)
                 out = serialize(result, job.fmt, job.max_rows)
@@ -94,6 +108,31 @@ def _worker_main(conn, store_target: str, generation) -> None:  # pragma: no cov
             conn.send(outcome)
         except (BrokenPipeError, OSError):
             return
+
+
+def _validate(store, job: ValidationJob) -> Outcome:  # pragma: no cover - runs in the child
+    """Run a validation job: the report as JSON, plus its Turtle form."""
+    import json
+
+    from pilotkg.graph.curate import parse_submission, validate_submission
+    from pilotkg.graph.rdfio import RdfSyntaxError
+
+    try:
+        quads = parse_submission(job.data, job.fmt)
+    except RdfSyntaxError as err:
+        return Outcome("syntax", message=str(err))
+    context = None
+    if job.with_graph:
+        from pilotkg.graph.store import all_quads
+
+        context = all_quads(store)
+    report = validate_submission(quads, context)
+    body = json.dumps(
+        {"conforms": report.conforms, "results": [r.__dict__ for r in report.results], "triples": len(quads),
+         "with_graph": job.with_graph, "turtle": report.graph.serialize(format="turtle")},
+        ensure_ascii=False,
+    ).encode("utf-8")
+    return Outcome("ok", body, "application/json", len(report.results), False, "report")
 
 
 class _Worker:

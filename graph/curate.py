@@ -1,0 +1,273 @@
+"""Curating: validating submitted data, and planning and committing writes that
+keep the dataset valid.
+
+Every write — a SPARQL Update, a Graph Store Protocol request, a staged
+import — is planned on a copy of the data first: the change is applied in
+memory, the reasoning re-run, and the shapes checked on every node the change
+touches (the data conformed before, so nothing else can have become wrong).
+Only a plan without violations is committed, in one transaction that writes
+the data and the inferred graph together; a refused write changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph
+
+from .namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from .rdfio import FORMATS, RdfSyntaxError, parse_bytes, to_oxigraph, to_rdflib
+from .reason import InconsistentGraph, close
+from .sparql_safety import refuse_remote, tokens_text
+from .validate import ValidationReport, ontology_graph, validate_graph
+
+PROTECTED_GRAPHS = {str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH)}
+_FORBIDDEN_UPDATES = re.compile(r"(?<![?$:\w-])(CLEAR|DROP)\s+ALL(?![:\w-])", re.I)
+
+
+class WriteRefused(ValueError):
+    """A write that cannot be made; ``report`` holds the SHACL report when shapes refused it."""
+
+    def __init__(self, message: str, report: ValidationReport | None = None, status: int = 422):
+        super().__init__(message)
+        self.report = report
+        self.status = status
+
+
+def _key(quad: ox.Quad) -> str:
+    return str(quad)
+
+
+@dataclass
+class Diff:
+    """Quads added and removed, with counts per named graph."""
+
+    added: list[ox.Quad] = field(default_factory=list)
+    removed: list[ox.Quad] = field(default_factory=list)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for name, quads in (("added", self.added), ("removed", self.removed)):
+            for graph, n in Counter(_graph_name(q) for q in quads).items():
+                out.setdefault(graph, {"added": 0, "removed": 0})[name] = n
+        return dict(sorted(out.items()))
+
+    def listing(self, limit: int = 1000) -> dict[str, list[str]]:
+        return {
+            "added": sorted(_key(q) + " ." for q in self.added)[:limit],
+            "removed": sorted(_key(q) + " ." for q in self.removed)[:limit],
+        }
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+def _graph_name(quad: ox.Quad) -> str:
+    g = quad.graph_name
+    return g.value if isinstance(g, ox.NamedNode) else "(default graph)"
+
+
+@dataclass
+class WritePlan:
+    """What a write would do: the data diff, the inferred diff and the validation report."""
+
+    data: Diff
+    inferred: Diff
+    report: ValidationReport
+
+    @property
+    def allowed(self) -> bool:
+        return self.report.conforms
+
+    def summary(self) -> dict:
+        return {
+            "conforms": self.report.conforms,
+            "violations": len(self.report.violations),
+            "warnings": len(self.report.warnings),
+            "graphs": self.data.counts(),
+            "inferred": {"added": len(self.inferred.added), "removed": len(self.inferred.removed)},
+        }
+
+
+# --------------------------------------------------------------------------- parsing submitted data
+
+
+def parse_submission(data: bytes, fmt: str, source: str = "the submitted data") -> list[ox.Quad]:
+    """Parse submitted RDF (no remote JSON-LD contexts or imports are ever fetched)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown RDF format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return parse_bytes(data, fmt, source=source)
+
+
+def refuse_blank_nodes(quads: Iterable[ox.Quad]) -> None:
+    """pilotkg's graph has no blank nodes: writes must name every node with an IRI."""
+    for q in quads:
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) or isinstance(q.graph_name, ox.BlankNode):
+            raise WriteRefused(
+                f"blank nodes are not allowed (first one in: {q} .); give every node an IRI, "
+                "e.g. https://w3id.org/pilotkg/id/{kind}/{slug}",
+                status=400,
+            )
+
+
+def _to_graph(quads: Iterable[ox.Quad]) -> Graph:
+    g = Graph()
+    for q in quads:
+        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return g
+
+
+# --------------------------------------------------------------------------- validation service
+
+
+def validate_submission(quads: list[ox.Quad], context: Iterable[ox.Quad] | None = None) -> ValidationReport:
+    """Validate submitted quads against the shapes.
+
+    With ``context`` (the current dataset), references to existing bodies,
+    divisions and zones resolve, and only results whose focus node is a
+    subject of the submitted data are reported.
+    """
+    submitted = _to_graph(quads)
+    if context is None:
+        return validate_graph(submitted)
+    whole = _to_graph(context)
+    for triple in submitted:
+        whole.add(triple)
+    subjects = {s for s in submitted.subjects() if not isinstance(s, BNode)}
+    return validate_graph(whole, focus_nodes=sorted(subjects, key=str))
+
+
+# --------------------------------------------------------------------------- planning writes
+
+
+def _split(quads: Iterable[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    data, inferred = [], []
+    for q in quads:
+        (inferred if _graph_name(q) == str(INFERRED_GRAPH) else data).append(q)
+    return data, inferred
+
+
+def _diff(before: Iterable[ox.Quad], after: Iterable[ox.Quad]) -> Diff:
+    old = {_key(q): q for q in before}
+    new = {_key(q): q for q in after}
+    return Diff(
+        added=[new[k] for k in sorted(new.keys() - old.keys())],
+        removed=[old[k] for k in sorted(old.keys() - new.keys())],
+    )
+
+
+def _touched(*diffs: Diff) -> set:
+    nodes = set()
+    for diff in diffs:
+        for q in diff.added + diff.removed:
+            for term in (q.subject, q.object):
+                if isinstance(term, ox.NamedNode):
+                    nodes.add(to_rdflib(term))
+    return nodes
+
+
+def plan(current: Iterable[ox.Quad], new_data: list[ox.Quad]) -> WritePlan:
+    """Plan replacing the current data (all graphs but the inferred one) by ``new_data``."""
+    before_data, before_inferred = _split(current)
+    data_diff = _diff(before_data, new_data)
+    if any(_graph_name(q) in PROTECTED_GRAPHS for q in data_diff.added + data_diff.removed):
+        raise WriteRefused(
+            "the ontology and inferred graphs are maintained by pilotkg and cannot be written", status=403
+        )
+    ontology = ontology_graph()
+    data_graph = _to_graph(q for q in new_data if _graph_name(q) != str(ONTOLOGY_GRAPH))
+    try:
+        inferred = close(ontology, data_graph)
+    except InconsistentGraph as err:
+        raise WriteRefused(f"the write would make the data inconsistent: {err}") from err
+    inferred_graph = ox.NamedNode(str(INFERRED_GRAPH))
+    inferred_quads = [ox.Quad(*(to_oxigraph(t) for t in triple), inferred_graph) for triple in inferred]
+    inferred_diff = _diff(before_inferred, inferred_quads)
+    whole = data_graph
+    for triple in inferred:
+        whole.add(triple)
+    report = validate_graph(whole, focus_nodes=sorted(_touched(data_diff, inferred_diff), key=str))
+    return WritePlan(data_diff, inferred_diff, report)
+
+
+def apply_update_in_memory(current: Iterable[ox.Quad], update: str) -> list[ox.Quad]:
+    """The data after a SPARQL Update, computed on an in-memory copy."""
+    refuse_remote(update)
+    if _FORBIDDEN_UPDATES.search(tokens_text(update)):
+        raise WriteRefused("CLEAR ALL and DROP ALL are not allowed; clear named graphs one by one", status=403)
+    data, _ = _split(current)
+    memory = ox.Store()
+    memory.extend(data)
+    from .namespaces import PREFIXES
+
+    memory.update(update, prefixes={k: str(v) for k, v in PREFIXES.items()})
+    after = list(memory)
+    refuse_blank_nodes(after)
+    return after
+
+
+def replace_graph(current: Iterable[ox.Quad], graph: str, quads: list[ox.Quad], *, replace: bool) -> list[ox.Quad]:
+    """The data after putting ``quads`` into ``graph`` (replacing it, or adding to it)."""
+    if graph in PROTECTED_GRAPHS:
+        raise WriteRefused(f"graph {graph} is maintained by pilotkg and cannot be written", status=403)
+    refuse_blank_nodes(quads)
+    data, _ = _split(current)
+    target = ox.NamedNode(graph)
+    kept = [q for q in data if not (replace and q.graph_name == target)]
+    moved = [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
+    return kept + moved
+
+
+def drop_graph(current: Iterable[ox.Quad], graph: str) -> list[ox.Quad]:
+    if graph in PROTECTED_GRAPHS:
+        raise WriteRefused(f"graph {graph} is maintained by pilotkg and cannot be deleted", status=403)
+    data, _ = _split(current)
+    target = ox.NamedNode(graph)
+    if not any(q.graph_name == target for q in data):
+        raise WriteRefused(f"there is no graph {graph}", status=404)
+    return [q for q in data if q.graph_name != target]
+
+
+def commit_update_text(plan_: WritePlan) -> str:
+    """One SPARQL Update (one transaction) that applies a plan's data and inferred diffs."""
+    removed = plan_.data.removed + plan_.inferred.removed
+    added = plan_.data.added + plan_.inferred.added
+    parts = []
+    if removed:
+        parts.append("DELETE DATA {\n" + _quad_block(removed) + "}")
+    if added:
+        parts.append("INSERT DATA {\n" + _quad_block(added) + "}")
+    return " ;\n".join(parts)
+
+
+def _quad_block(quads: list[ox.Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        by_graph.setdefault(str(q.graph_name) if isinstance(q.graph_name, ox.NamedNode) else "", []).append(
+            str(ox.Triple(q.subject, q.predicate, q.object)) + " ."
+        )
+    out = []
+    for graph, lines in sorted(by_graph.items()):
+        body = "\n".join(lines)
+        out.append(f"GRAPH {graph} {{\n{body}\n}}\n" if graph else body + "\n")
+    return "".join(out)
+
+
+__all__ = [
+    "Diff",
+    "RdfSyntaxError",
+    "WritePlan",
+    "WriteRefused",
+    "apply_update_in_memory",
+    "commit_update_text",
+    "drop_graph",
+    "parse_submission",
+    "plan",
+    "refuse_blank_nodes",
+    "replace_graph",
+    "validate_submission",
+]

@@ -1,0 +1,291 @@
+"""Curation over HTTP: ``POST /validate`` (open to everyone; changes nothing),
+staged imports on ``/imports`` and the Graph Store Protocol on
+``/rdf-graphs`` (reads open, writes with a curator token), every write
+validated against the shapes before it commits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePath
+
+from flask import Blueprint, Response, current_app, g, jsonify, render_template_string, request, url_for
+
+from pilotkg.graph.curate import WriteRefused, parse_submission
+from pilotkg.graph.rdfio import EXTENSIONS, FORMATS, RdfSyntaxError
+
+from ..negotiation import GRAPH_TYPES, NotAcceptable, choose, wants_html
+from ..workers import PoolBusy, QueryTimeout, ValidationJob, WorkerFailed
+from .sparql import error
+
+bp = Blueprint("curation", __name__)
+
+# Content-Type → format name of pilotkg.graph.rdfio.FORMATS
+RDF_CONTENT_TYPES = {
+    "text/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "application/n-triples": "ntriples",
+    "text/plain": "ntriples",
+    "application/n-quads": "nquads",
+    "application/trig": "trig",
+    "application/rdf+xml": "rdfxml",
+    "application/ld+json": "jsonld",
+}
+
+
+def service():
+    return current_app.extensions["pilotkg"]
+
+
+def _writes():
+    return current_app.extensions["pilotkg-writes"]
+
+
+def _submitted() -> tuple[bytes, str, str]:
+    """The submitted RDF: (bytes, format name, a name for messages), from a body or a multipart upload."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            data = upload.read()
+            fmt = request.form.get("format") or EXTENSIONS.get(PurePath(upload.filename).suffix.lower())
+            name = upload.filename
+        else:
+            data = (request.form.get("data") or "").encode("utf-8")
+            fmt, name = request.form.get("format"), "the submitted data"
+        if not fmt:
+            raise _Unusable(415, "say the data's format: a file extension (.ttl, .nt, .nq, .trig, .rdf, .jsonld) or a 'format' field")
+    elif request.mimetype == "application/x-www-form-urlencoded":
+        data = (request.form.get("data") or "").encode("utf-8")
+        fmt, name = request.form.get("format") or "turtle", "the submitted data"
+    else:
+        fmt = RDF_CONTENT_TYPES.get(request.mimetype)
+        if fmt is None:
+            raise _Unusable(
+                415,
+                f"unsupported content type {request.mimetype or '(none given)'}; send one of "
+                + ", ".join(sorted(RDF_CONTENT_TYPES)) + ", or multipart/form-data with a 'file'",
+            )
+        data, name = request.get_data(cache=False), "the request body"
+    if fmt not in FORMATS:
+        raise _Unusable(415, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if not data.strip():
+        raise _Unusable(400, "no data was submitted")
+    return data, fmt, name
+
+
+class _Unusable(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@bp.errorhandler(_Unusable)
+def _unusable(err: _Unusable) -> Response:
+    return error(err.status, str(err))
+
+
+# --------------------------------------------------------------------------- /validate
+
+
+@bp.route("/validate", methods=["GET", "POST"])
+def validate() -> Response:
+    if request.method == "GET":
+        return Response(render_template_string(VALIDATE_PAGE), mimetype="text/html")
+    data, fmt, _name = _submitted()
+    with_graph = request.args.get("with") == "graph" or request.form.get("with") == "graph"
+    try:
+        outcome = service().pool.run(ValidationJob(data, fmt, with_graph))
+    except QueryTimeout as err:
+        return error(503, f"validation ran past the time limit and was stopped: {err}")
+    except (PoolBusy, WorkerFailed) as err:
+        return error(503, str(err))
+    if outcome.status == "syntax":
+        return error(400, f"the data does not parse: {outcome.message}")
+    if outcome.status != "ok":
+        return error(500, "validation failed; the error has been logged")
+    report = json.loads(outcome.body)
+    return _render_report(report)
+
+
+def _render_report(report: dict, status: int = 200) -> Response:
+    wanted = request.args.get("format") or ""
+    accept = request.headers.get("Accept", "")
+    if wanted == "turtle" or (not wanted and "text/turtle" in accept and "application/json" not in accept):
+        return Response(report["turtle"], status=status, mimetype="text/turtle")
+    if wanted == "html" or (not wanted and wants_html(accept)):
+        return Response(render_template_string(REPORT_PAGE, report=report, groups=_by_focus(report["results"])),
+                        status=status, mimetype="text/html")
+    body = {k: v for k, v in report.items() if k != "turtle"}
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), status=status, mimetype="application/json")
+
+
+def _by_focus(results: list[dict]) -> list[tuple[str, list[dict]]]:
+    groups: dict[str, list[dict]] = {}
+    for r in results:
+        groups.setdefault(r["focus_node"], []).append(r)
+    return sorted(groups.items())
+
+
+def report_dict(plan_report) -> dict:
+    return {
+        "conforms": plan_report.conforms,
+        "results": [r.__dict__ for r in plan_report.results],
+        "turtle": plan_report.graph.serialize(format="turtle"),
+    }
+
+
+# --------------------------------------------------------------------------- auth (curators)
+
+
+def _curator(role: str = "curator"):
+    """The authenticated curator, or a 401/403 response."""
+    auth = current_app.extensions.get("pilotkg-auth")
+    return auth(role) if auth else (None, error(401, "writes are disabled on this server", **{"WWW-Authenticate": 'Bearer realm="pilotkg"'}))
+
+
+def _refused(err: WriteRefused) -> Response:
+    if err.report is not None:
+        body = {"error": str(err), **{k: v for k, v in report_dict(err.report).items() if k != "turtle"}}
+        return Response(json.dumps(body, ensure_ascii=False, indent=2), status=err.status, mimetype="application/json",
+                        headers={"Access-Control-Allow-Origin": "*"})
+    return error(err.status, str(err))
+
+
+def _graph_param() -> str:
+    graph = request.args.get("graph") or request.form.get("graph")
+    if not graph:
+        raise _Unusable(400, "say which named graph: ?graph=IRI")
+    if not graph.startswith(("http://", "https://", "urn:")):
+        raise _Unusable(400, f"the graph must be an absolute IRI, not {graph!r}")
+    return graph
+
+
+def _parse(data: bytes, fmt: str, name: str) -> list:
+    try:
+        return parse_submission(data, fmt, source=name)
+    except RdfSyntaxError as err:
+        raise _Unusable(400, f"the data does not parse: {err}") from err
+
+
+# --------------------------------------------------------------------------- /imports
+
+
+@bp.route("/imports", methods=["POST"])
+def create_import() -> Response:
+    curator, refusal = _curator()
+    if refusal is not None:
+        return refusal
+    graph = _graph_param()
+    replace = (request.args.get("mode") or request.form.get("mode") or "add") == "replace"
+    data, fmt, name = _submitted()
+    quads = _parse(data, fmt, name)
+    try:
+        item = _writes().stage(graph, quads, replace=replace, curator=curator.name)
+    except WriteRefused as err:
+        return _refused(err)
+    location = url_for("curation.show_import", import_id=item.id)
+    body = {**item.summary(), "url": location, "commit": location + "/commit"}
+    return Response(json.dumps(body, indent=2), status=201, mimetype="application/json", headers={"Location": location})
+
+
+def _import_or_404(import_id: str):
+    item = _writes().imports.get(import_id)
+    if item is None:
+        raise _Unusable(404, f"no import {import_id}")
+    return item
+
+
+@bp.route("/imports/<import_id>", methods=["GET", "DELETE"])
+def show_import(import_id: str) -> Response:
+    curator, refusal = _curator()
+    if refusal is not None:
+        return refusal
+    item = _import_or_404(import_id)
+    if request.method == "DELETE":
+        try:
+            _writes().discard(item)
+        except WriteRefused as err:
+            return _refused(err)
+        return Response(status=204)
+    limit = min(int(request.args.get("limit", 1000)), 100_000)
+    body = {
+        **item.summary(),
+        "report": {k: v for k, v in report_dict(item.plan.report).items() if k != "turtle"},
+        "diff": item.plan.data.listing(limit),
+    }
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), mimetype="application/json")
+
+
+@bp.route("/imports/<import_id>/commit", methods=["POST"])
+def commit_import(import_id: str) -> Response:
+    curator, refusal = _curator()
+    if refusal is not None:
+        return refusal
+    item = _import_or_404(import_id)
+    try:
+        _writes().commit_import(item, curator=curator.name, role=curator.role, request_id=g.get("request_id", ""))
+    except WriteRefused as err:
+        return _refused(err)
+    return jsonify(item.summary())
+
+
+# --------------------------------------------------------------------------- Graph Store Protocol
+
+
+@bp.route("/rdf-graphs", methods=["GET", "PUT", "POST", "DELETE"])
+def graph_store() -> Response:
+    graph = _graph_param()
+    if request.method == "GET":
+        return _get_graph(graph)
+    curator, refusal = _curator()
+    if refusal is not None:
+        return refusal
+    writes = _writes()
+    request_id = g.get("request_id", "")
+    try:
+        if request.method == "DELETE":
+            writes.commit(lambda: writes.plan_drop(graph), curator=curator.name, role=curator.role,
+                          action="graph-delete", request_id=request_id)
+            return Response(status=204)
+        data, fmt, name = _submitted()
+        quads = _parse(data, fmt, name)
+        existed = graph in service().store.graphs()
+        replace = request.method == "PUT"
+        writes.commit(lambda: writes.plan_graph(graph, quads, replace=replace), curator=curator.name, role=curator.role,
+                      action="graph-put" if replace else "graph-post", request_id=request_id)
+    except WriteRefused as err:
+        return _refused(err)
+    return Response(status=204 if existed else 201)
+
+
+def _get_graph(graph: str) -> Response:
+    if graph not in service().store.graphs():
+        return error(404, f"there is no graph {graph}")
+    try:
+        fmt = choose(request.headers.get("Accept"), GRAPH_TYPES, "turtle")
+    except NotAcceptable as err:
+        return error(406, str(err))
+    outcome = service().run_query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", fmt)
+    if outcome.status != "ok":
+        return error(500, "the graph could not be read")
+    return Response(outcome.body, content_type=outcome.media_type, headers={"Access-Control-Allow-Origin": "*"})
+
+
+VALIDATE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Validate data — pilotkg</title></head>
+<body><h1>Validate RDF against the pilotkg shapes</h1>
+<form method="post" action="/validate?format=html" enctype="multipart/form-data">
+<p><label>Paste Turtle <textarea name="data" rows="14" cols="100"></textarea></label></p>
+<p><label>or upload a file <input type="file" name="file"></label>
+<label>format <select name="format"><option value="turtle">Turtle</option><option value="ntriples">N-Triples</option>
+<option value="nquads">N-Quads</option><option value="trig">TriG</option><option value="rdfxml">RDF/XML</option>
+<option value="jsonld">JSON-LD</option></select></label></p>
+<p><label><input type="checkbox" name="with" value="graph"> with the current graph (references to existing bodies and divisions resolve)</label></p>
+<p><button type="submit">Validate</button></p></form></body></html>"""
+
+REPORT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Validation report — pilotkg</title></head>
+<body><h1>{{ "Conforms" if report.conforms else "Does not conform" }}</h1>
+<p>{{ report.results|length }} result(s){% if report.with_graph %}, validated with the current graph{% endif %}.</p>
+{% for focus, results in groups %}<section><h2><code>{{ focus }}</code></h2><ul>
+{% for r in results %}<li><strong>{{ r.severity }}</strong>: {{ r.message }}
+{% if r.path %}<br>path <code>{{ r.path }}</code>{% endif %}{% if r.value %}, value <code>{{ r.value }}</code>{% endif %}
+<br>shape <code>{{ r.shape }}</code></li>{% endfor %}</ul></section>{% endfor %}
+</body></html>"""

@@ -1,0 +1,120 @@
+"""Writes that keep the dataset valid: planned on a copy, validated, committed in
+one transaction, serialised, recorded; and staged imports that a curator
+reviews (report and exact diff) before committing."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from pilotkg.graph.curate import WritePlan, WriteRefused, apply_update_in_memory, commit_update_text, drop_graph, plan, replace_graph
+from pilotkg.graph.store import all_quads
+
+
+@dataclass
+class Import:
+    """A staged import: the data, where it goes, and the plan computed for it."""
+
+    id: str
+    graph: str
+    replace: bool
+    quads: list
+    curator: str
+    created: float
+    plan: WritePlan
+    version: int  # the store's data version the plan was computed on
+    status: str = "staged"  # staged | committed | discarded
+    committed_at: float | None = None
+    history: list = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "graph": self.graph,
+            "mode": "replace" if self.replace else "add",
+            "curator": self.curator,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created)),
+            "triples_submitted": len(self.quads),
+            **self.plan.summary(),
+        }
+
+
+class Writes:
+    """Every write goes through here: one at a time, each validated before it commits."""
+
+    def __init__(self, service):
+        self.service = service
+        self.lock = threading.Lock()
+        self.version = 0  # bumped by every commit
+        self.imports: dict[str, Import] = {}
+
+    # -- planning ---------------------------------------------------------
+
+    def _current(self):
+        return all_quads(self.service.store)
+
+    def plan_update(self, update: str) -> WritePlan:
+        current = self._current()
+        return plan(current, apply_update_in_memory(current, update))
+
+    def plan_graph(self, graph: str, quads: list, *, replace: bool) -> WritePlan:
+        current = self._current()
+        return plan(current, replace_graph(current, graph, quads, replace=replace))
+
+    def plan_drop(self, graph: str) -> WritePlan:
+        current = self._current()
+        return plan(current, drop_graph(current, graph))
+
+    # -- committing -------------------------------------------------------
+
+    def commit(self, make_plan, *, curator: str, role: str, action: str, request_id: str, import_id: str | None = None) -> WritePlan:
+        """Plan (under the write lock, on the current data) and commit if no shape is violated.
+
+        Raises WriteRefused (with the report) and changes nothing otherwise.
+        """
+        with self.lock:
+            the_plan = make_plan()
+            if not the_plan.allowed:
+                raise WriteRefused("the write would violate the shapes; nothing was changed", the_plan.report)
+            text = commit_update_text(the_plan)
+            if text:
+                self.service.store.update(text)
+                self.version += 1
+                self.service.after_write()
+            audit = getattr(self.service, "audit", None)
+            if audit is not None:
+                audit.record(
+                    curator=curator, role=role, action=action, request_id=request_id, import_id=import_id,
+                    counts=the_plan.data.counts(),
+                )
+            return the_plan
+
+    # -- staged imports ---------------------------------------------------
+
+    def stage(self, graph: str, quads: list, *, replace: bool, curator: str) -> Import:
+        the_plan = self.plan_graph(graph, quads, replace=replace)
+        item = Import(uuid.uuid4().hex, graph, replace, quads, curator, time.time(), the_plan, self.version)
+        self.imports[item.id] = item
+        return item
+
+    def commit_import(self, item: Import, *, curator: str, role: str, request_id: str) -> Import:
+        if item.status != "staged":
+            raise WriteRefused(f"import {item.id} is {item.status}, not staged", status=409)
+
+        def replan():
+            if item.version != self.version:  # the store changed since staging: plan again on today's data
+                item.plan = self.plan_graph(item.graph, item.quads, replace=item.replace)
+                item.version = self.version
+            return item.plan
+
+        self.commit(replan, curator=curator, role=role, action="import-commit", request_id=request_id, import_id=item.id)
+        item.status, item.committed_at = "committed", time.time()
+        return item
+
+    def discard(self, item: Import) -> None:
+        if item.status == "committed":
+            raise WriteRefused(f"import {item.id} is already committed", status=409)
+        item.status = "discarded"
