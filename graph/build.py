@@ -26,7 +26,7 @@ from .gazetteer import GazetteerError, load_gazetteer
 from .namespaces import INFERRED_GRAPH, OA, ONTOLOGY_GRAPH, PK
 from .rdf import Quad, fact_quads, ontology_quads, reference_quads
 from .rdfio import nquads_lines
-from .reason import InconsistentGraph, close
+from .reason import DEFAULT_REASONER, InconsistentGraph, Reasoner, close
 from .resources import seeds_dir
 from .text import QuoteNotFound, SourceText
 from .validate import ValidationReport, ontology_graph, validate_graph
@@ -71,19 +71,23 @@ def seed_texts(folder: Path | None = None) -> list[Path]:
     return texts
 
 
-def build(folder: Path | None = None, progress: Progress = lambda _msg: None) -> BuildResult:
+def build(folder: Path | None = None, progress: Progress = lambda _msg: None,
+          reasoner: Reasoner = DEFAULT_REASONER) -> BuildResult:
     """Build the whole dataset from the texts (and curation files) in ``folder``.
+
+    ``reasoner`` computes the OWL RL closure: ``"reasonable"`` (the default) or
+    ``"owlrl"``, which give the same dataset.
 
     Raises :class:`BuildError` (whose message names the file, entry and quote,
     the contradiction, or the SHACL report) if any step fails.
     """
     try:
-        return _build(folder, progress)
+        return _build(folder, progress, reasoner)
     except (CurationError, GazetteerError, InconsistentGraph, QuoteNotFound) as err:
         raise BuildError(str(err)) from err
 
 
-def _build(folder: Path | None, progress: Progress) -> BuildResult:
+def _build(folder: Path | None, progress: Progress, reasoner: Reasoner) -> BuildResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     gaz = load_gazetteer()
@@ -105,13 +109,13 @@ def _build(folder: Path | None, progress: Progress) -> BuildResult:
     check_no_blank_nodes(quads)
     check_evidence(quads, sources)
 
-    progress("reason (OWL RL closure with owlrl)")
+    progress(f"reason (OWL RL closure with {reasoner})")
     t1 = time.perf_counter()
     data = Graph()
     for s, p, o, g in quads:
         if g != ONTOLOGY_GRAPH:
             data.add((s, p, o))
-    inferred = close(ontology, data)
+    inferred = close(ontology, data, reasoner)
     quads += [(s, p, o, INFERRED_GRAPH) for s, p, o in inferred]
     timings["reason"] = time.perf_counter() - t1
     check_no_blank_nodes(quads)

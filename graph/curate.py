@@ -68,20 +68,23 @@ class Diff:
 
 def _graph_name(quad: ox.Quad) -> str:
     g = quad.graph_name
-    return g.value if isinstance(g, ox.NamedNode) else "(default graph)"
+    return g.value if isinstance(g, ox.NamedNode) else "default"
 
 
 @dataclass
 class WritePlan:
-    """What a write would do: the data diff, the inferred diff and the validation report."""
+    """What a write would do: the data diff, the inferred diff, the validation report,
+    and the evidence quotes that do not sit at their offsets in their text."""
 
     data: Diff
     inferred: Diff
     report: ValidationReport
+    evidence_problems: list[str] = field(default_factory=list)
+    evidence_unchecked: list[str] = field(default_factory=list)
 
     @property
     def allowed(self) -> bool:
-        return self.report.conforms
+        return self.report.conforms and not self.evidence_problems
 
     def summary(self) -> dict:
         return {
@@ -90,6 +93,8 @@ class WritePlan:
             "warnings": len(self.report.warnings),
             "graphs": self.data.counts(),
             "inferred": {"added": len(self.inferred.added), "removed": len(self.inferred.removed)},
+            "evidence_problems": self.evidence_problems,
+            "evidence_unchecked": self.evidence_unchecked,
         }
 
 
@@ -191,7 +196,45 @@ def plan(current: Iterable[ox.Quad], new_data: list[ox.Quad]) -> WritePlan:
     for triple in inferred:
         whole.add(triple)
     report = validate_graph(whole, focus_nodes=sorted(_touched(data_diff, inferred_diff), key=str))
-    return WritePlan(data_diff, inferred_diff, report)
+    problems, unchecked = check_evidence(new_data, data_diff)
+    return WritePlan(data_diff, inferred_diff, report, problems, unchecked)
+
+
+def check_evidence(data: list[ox.Quad], diff: Diff, texts_dir=None) -> tuple[list[str], list[str]]:
+    """Every added position selector must slice exactly its quote out of its source text.
+
+    Texts are found by the source's pk:fileName in ``seeds/``; a source whose text
+    this server does not hold is listed as unchecked (and reported, not refused).
+    """
+    from pathlib import Path
+
+    from .namespaces import OA, PK
+    from .resources import seeds_dir
+
+    folder = Path(texts_dir) if texts_dir else seeds_dir()
+    values: dict[str, dict[str, str]] = {}
+    for q in data:
+        p = q.predicate.value
+        if p in (str(OA.exact), str(OA.start), str(OA.end), str(OA.hasSelector), str(OA.hasSource), str(PK.fileName)):
+            values.setdefault(q.subject.value, {}).setdefault(p, []).append(q.object.value)
+    added_selectors = {q.subject.value for q in diff.added if q.predicate.value in (str(OA.start), str(OA.end), str(OA.exact))}
+    problems, unchecked = [], []
+    for evidence, props in values.items():
+        selectors = props.get(str(OA.hasSelector), [])
+        if not any(sel in added_selectors for sel in selectors):
+            continue
+        exact = next((values[s][str(OA.exact)][0] for s in selectors if str(OA.exact) in values.get(s, {})), None)
+        pos = next((values[s] for s in selectors if str(OA.start) in values.get(s, {})), None)
+        source = (props.get(str(OA.hasSource)) or [None])[0]
+        name = (values.get(source, {}).get(str(PK.fileName)) or [None])[0] if source else None
+        if exact is None or pos is None or name is None or not (folder / name).is_file():
+            unchecked.append(f"{evidence}: its source text is not held by this server")
+            continue
+        text = (folder / name).read_bytes().decode("utf-8")
+        start, end = int(pos[str(OA.start)][0]), int(pos[str(OA.end)][0])
+        if text[start:end] != exact:
+            problems.append(f"{evidence}: offsets {start}..{end} of {name} hold {text[start:end]!r}, not the quote {exact!r}")
+    return problems, unchecked
 
 
 def apply_update_in_memory(current: Iterable[ox.Quad], update: str) -> list[ox.Quad]:

@@ -43,12 +43,26 @@ class Extraction:
     zones_used: set[str] = field(default_factory=set)
     divisions_used: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
+    # responsibilities the patterns found for names the gazetteer does not know
+    # (see Extractor's ``unresolved_bodies``): reported, never added as facts
+    unresolved: list[patterns.ResponsibilityMention] = field(default_factory=list)
+
+
+# Slug prefix of a body mention that is not in the gazetteer ("?0", "?1", ...: the
+# index into Extractor.unresolved_bodies).
+UNRESOLVED = "?"
 
 
 class Extractor:
     """Runs the patterns and the curation of one text. Use :func:`extract`."""
 
-    def __init__(self, source: SourceText, gazetteer: Gazetteer, curation: Curation | None = None):
+    def __init__(self, source: SourceText, gazetteer: Gazetteer, curation: Curation | None = None,
+                 *, unresolved_bodies: Iterable[Span] = ()):
+        """``unresolved_bodies``: spans of organisation names the gazetteer does not
+        know. They take part in the responsibility patterns like known bodies (so a
+        known body's clause ends where theirs begins), but what they are found to do
+        goes to ``Extraction.unresolved``, never into the facts."""
+        self.unresolved_bodies = tuple(unresolved_bodies)
         self.source = source
         self.text = source.text
         self.gaz = gazetteer
@@ -360,10 +374,14 @@ class Extractor:
             rejected.append((self.cur.require(entry, "body", where), self.cur.require(entry, "role", where), self.cur.span(entry, where), where))
         used_rejections: set[str] = set()
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+        bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(self.unresolved_bodies)]
         rules = self._subject_rules()
         for paragraph in lines(self.text):
             for sentence in sentences(self.text, paragraph):
                 for found in patterns.find_responsibilities(self.text, sentence, bodies):
+                    if found.body.startswith(UNRESOLVED) or (found.recipient or "").startswith(UNRESOLVED):
+                        self.out.unresolved.append(found)
+                        continue
                     hit = next((w for b, r, s, w in rejected if b == found.body and r == found.role and (s in found.span or found.span in s or (s.start < found.span.end and found.span.start < s.end))), None)
                     if hit:
                         used_rejections.add(hit)

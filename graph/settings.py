@@ -46,7 +46,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("query-timeout", 10.0, "Seconds a query may run before it is stopped (503).", float),
         Setting("max-rows", 100_000, "Most result rows (or triples) a query returns; the cap is stated in the X-Pilotkg-Row-Limit header.", int),
         Setting("max-body", 1_048_576, "Largest request body in bytes (413 beyond it).", int),
-        Setting("update-token", "", "Bearer token that allows SPARQL Update; empty (the default) refuses every update."),
+        Setting("update-token", "", "Bearer token of one admin named 'token', besides the curators of the tokens file; empty (the default): only those curators may update."),
+        Setting("tokens-file", "", "TOML file of curator tokens (kept by `pilotkg token`); empty means DATA/tokens.toml."),
         Setting("config", "", "A TOML file with any of these settings (keys with underscores: query_timeout = 5)."),
     )
 }

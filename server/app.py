@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 
 from flask import Flask, Response, g, redirect, request, url_for
 
@@ -21,10 +22,12 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = config.max_body
     app.extensions["pilotkg"] = service or Service(config)
 
-    from .views import health, sparql
+    from .views import admin, curation, health, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(curation.bp)
 
     @app.route("/")
     def home():
@@ -51,10 +54,14 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
     @app.before_request
     def start_timer():
         g.started = time.perf_counter()
+        g.request_id = uuid.uuid4().hex  # in X-Request-Id, the access log and the audit log
 
     @app.after_request
     def log_request(response: Response) -> Response:
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        response.headers["X-Request-Id"] = request_id
         record = {
+            "request_id": request_id,
             "method": request.method,
             "path": request.path,
             "status": response.status_code,
@@ -62,6 +69,7 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
             "rows": g.get("rows"),
             "truncated": g.get("truncated"),
             "query_form": g.get("query_form"),
+            "curator": g.get("curator"),
             "bytes": response.calculate_content_length(),
         }
         access_log.info(json.dumps(record))

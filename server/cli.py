@@ -15,10 +15,11 @@ from pilotkg.graph.cli import ensure_built
 from pilotkg.graph.settings import SettingsError, resolve, setting_option
 from pilotkg.graph.store import STORE_DIR, StoreError, open_store
 
+from .auth import TokensFileError, read_tokens
 from .config import ServerConfig
 
 STAMP_FILE = "store-dataset.sha256"
-SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "update-token", "config")
+SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "update-token", "tokens-file", "config")
 
 
 def _options(func):
@@ -47,6 +48,10 @@ def serve(ctx: click.Context, **given) -> None:
     except SettingsError as err:
         raise click.UsageError(str(err)) from err
     config = ServerConfig.from_settings(values)
+    try:
+        read_tokens(config.tokens_path)  # a bad tokens file stops here, before any build or load
+    except TokensFileError as err:
+        raise click.UsageError(str(err)) from err
     _configure_logging()
     ensure_built(config.data)
     try:
@@ -85,7 +90,11 @@ def run(config: ServerConfig) -> None:
     from .app import create_app
     from .service import Service
 
-    service = Service(config)
+    try:
+        service = Service(config)
+    except TokensFileError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(2)
     app = create_app(config, service)
     server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg")
 

@@ -19,6 +19,7 @@ class ServerConfig:
     max_rows: int = 100_000
     max_body: int = 1_048_576
     update_token: str = ""
+    tokens_file: str = ""  # curator tokens; empty = DATA/tokens.toml
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -27,6 +28,16 @@ class ServerConfig:
         config = cls(**known)
         config.data = Path(config.data)
         return config
+
+    @property
+    def tokens_path(self) -> Path:
+        """The curator tokens file: ``tokens_file``, or ``DATA/tokens.toml``."""
+        return Path(self.tokens_file) if self.tokens_file else Path(self.data) / "tokens.toml"
+
+    @property
+    def audit_path(self) -> Path:
+        """The audit log of writes: ``DATA/audit.jsonl``."""
+        return Path(self.data) / "audit.jsonl"
 
     @property
     def store_target(self) -> str:

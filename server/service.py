@@ -15,12 +15,16 @@ from pilotkg.graph import __version__
 from pilotkg.graph.build import INFO_FILE
 from pilotkg.graph.store import Store, open_store
 
+from .audit import DEFAULT_GRAPH, AuditLog
+from .auth import Curator, TokenRegistry
 from .config import ServerConfig
+from .writes import Writes
 from .workers import Job, Outcome, QueryPool
 
 VOID_QUERY = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class
 """
+GRAPH_COUNTS_QUERY = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
 @dataclass
@@ -34,25 +38,53 @@ class Summary:
 
 
 class Service:
-    """The store (read-write handle, for updates), the query pool and a dataset summary."""
+    """The store (read-write handle, for updates), the query pool, a dataset summary, the
+    curator tokens (``tokens``) and the audit log of writes (``audit``)."""
 
     def __init__(self, config: ServerConfig, store: Store | None = None, pool: QueryPool | None = None):
         self.config = config
+        # First, so that a bad tokens file stops the server before a store or a worker is opened.
+        self.tokens = TokenRegistry(config.tokens_path, legacy_token=config.update_token)
+        self.audit = AuditLog(config.audit_path)
         self.store = store if store is not None else open_store(config.store_target)
         self.pool = pool if pool is not None else QueryPool(config.store_target, config.workers, config.query_timeout)
         self.write_lock = threading.Lock()
+        self.writes = Writes(self)
         self._summary: Summary | None = None
         self.started_at = time.time()
 
     def run_query(self, query: str, fmt: str, default_graphs=None, named_graphs=None) -> Outcome:
         return self.pool.run(Job(query, fmt, default_graphs or None, named_graphs or None, self.config.max_rows))
 
-    def run_update(self, update: str) -> None:
-        """Apply an update in one transaction (serialised), then let workers see it."""
-        with self.write_lock:
-            self.store.update(update)
-            self._summary = None
-            self.pool.invalidate()
+    def run_update(self, update: str, curator: Curator | None = None, *, request_id: str | None = None,
+                   remote_addr: str | None = None) -> dict | None:
+        """Apply a SPARQL Update as a validated write (see :class:`~pilotkg.server.writes.Writes`):
+        planned on a copy, reasoned, checked against the shapes, committed in one
+        transaction, and recorded in the audit log with the exact triples added and
+        removed per graph. Raises ``WriteRefused`` (with the SHACL report) and changes
+        nothing if the result would violate a shape."""
+        who = curator or Curator("(anonymous)", "admin")
+        return self.writes.commit(
+            lambda: self.writes.plan_update(update), curator=who.name, role=who.role, action="update",
+            request_id=request_id or "", remote_addr=remote_addr,
+        )
+
+    def after_write(self) -> None:
+        """The store changed: forget the summary and let the workers reopen it."""
+        self._summary = None
+        self.pool.invalidate()
+
+    def graph_counts(self) -> dict[str, int]:
+        """Triples per named graph, and in the default graph (key ``default``) if it holds any."""
+        graphs = self.store.graphs()
+        counts: dict[str, int] = {}
+        if graphs:
+            for row in self.store.query(GRAPH_COUNTS_QUERY, named_graphs=graphs):
+                counts[row["g"].value] = int(row["n"].value)
+        rest = self.store.count() - sum(counts.values())
+        if rest > 0:
+            counts[DEFAULT_GRAPH] = rest
+        return counts
 
     def summary(self) -> Summary:
         if self._summary is None:

@@ -4,7 +4,6 @@ reviews (report and exact diff) before committing."""
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ class Writes:
 
     def __init__(self, service):
         self.service = service
-        self.lock = threading.Lock()
+        self.lock = service.write_lock
         self.version = 0  # bumped by every commit
         self.imports: dict[str, Import] = {}
 
@@ -70,13 +69,18 @@ class Writes:
 
     # -- committing -------------------------------------------------------
 
-    def commit(self, make_plan, *, curator: str, role: str, action: str, request_id: str, import_id: str | None = None) -> WritePlan:
-        """Plan (under the write lock, on the current data) and commit if no shape is violated.
+    def commit(self, make_plan, *, curator: str, role: str, action: str, request_id: str,
+               import_id: str | None = None, remote_addr: str | None = None) -> dict:
+        """Plan (under the write lock, on the current data) and commit if no shape is violated;
+        return the audit entry (with the exact triples added and removed per graph).
 
         Raises WriteRefused (with the report) and changes nothing otherwise.
         """
         with self.lock:
             the_plan = make_plan()
+            if the_plan.evidence_problems:
+                raise WriteRefused("evidence quotes are not at their offsets in their texts; nothing was changed: "
+                                   + "; ".join(the_plan.evidence_problems[:5]))
             if not the_plan.allowed:
                 raise WriteRefused("the write would violate the shapes; nothing was changed", the_plan.report)
             text = commit_update_text(the_plan)
@@ -84,13 +88,13 @@ class Writes:
                 self.service.store.update(text)
                 self.version += 1
                 self.service.after_write()
-            audit = getattr(self.service, "audit", None)
-            if audit is not None:
-                audit.record(
-                    curator=curator, role=role, action=action, request_id=request_id, import_id=import_id,
-                    counts=the_plan.data.counts(),
-                )
-            return the_plan
+            counts = the_plan.data.counts()
+            return self.service.audit.record(
+                curator=curator, role=role, action=action, request_id=request_id, import_id=import_id,
+                remote_addr=remote_addr, graphs=sorted(counts),
+                added={g: c["added"] for g, c in counts.items() if c["added"]},
+                removed={g: c["removed"] for g, c in counts.items() if c["removed"]},
+            )
 
     # -- staged imports ---------------------------------------------------
 

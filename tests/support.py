@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+
+from pilotkg.server.app import create_app
+from pilotkg.server.cli import prepare_store
+from pilotkg.server.config import ServerConfig
 
 
 def free_port() -> int:
@@ -24,3 +32,45 @@ def console_script(name: str) -> str | None:
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
     return shutil.which(name)
+
+
+# --- apps and curators, for tests of the server ----------------------------------------------------
+
+
+def pilotkg(*args: str) -> subprocess.CompletedProcess:
+    """``pilotkg ARGS`` as a real process, without the caller's PILOTKG_* variables."""
+    command = console_script("pilotkg")
+    argv = [command] if command else [sys.executable, "-c", "from pilotkg.graph.cli import main; main()"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTKG_")}
+    return subprocess.run([*argv, *args], capture_output=True, text=True, encoding="utf-8", env=env, timeout=120)
+
+
+def add_curator(data: Path, name: str, role: str = "curator") -> str:
+    out = pilotkg("--data", str(data), "token", "add", name, "--role", role)
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip()
+    assert len(token) >= 43 and "\n" not in token
+    return token
+
+
+def fresh_copy(source: Path, target: Path) -> Path:
+    """A copy of the built data folder without its embedded store (the app loads its own)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("store", "store-dataset.sha256"))
+    return target
+
+
+@contextmanager
+def serving(data_dir: Path, **settings):
+    config = ServerConfig(data=data_dir, workers=1, **settings)
+    prepare_store(config)
+    app = create_app(config)
+    try:
+        yield app
+    finally:
+        app.extensions["pilotkg"].close()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+

@@ -13,8 +13,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template_
 from pilotkg.graph.curate import WriteRefused, parse_submission
 from pilotkg.graph.rdfio import EXTENSIONS, FORMATS, RdfSyntaxError
 
+from ..auth import require
 from ..negotiation import GRAPH_TYPES, NotAcceptable, choose, wants_html
 from ..workers import PoolBusy, QueryTimeout, ValidationJob, WorkerFailed
+from ..reports import refused as _refused, report_dict
 from .sparql import error
 
 bp = Blueprint("curation", __name__)
@@ -37,7 +39,7 @@ def service():
 
 
 def _writes():
-    return current_app.extensions["pilotkg-writes"]
+    return service().writes
 
 
 def _submitted() -> tuple[bytes, str, str]:
@@ -125,29 +127,13 @@ def _by_focus(results: list[dict]) -> list[tuple[str, list[dict]]]:
     return sorted(groups.items())
 
 
-def report_dict(plan_report) -> dict:
-    return {
-        "conforms": plan_report.conforms,
-        "results": [r.__dict__ for r in plan_report.results],
-        "turtle": plan_report.graph.serialize(format="turtle"),
-    }
-
-
 # --------------------------------------------------------------------------- auth (curators)
 
 
 def _curator(role: str = "curator"):
-    """The authenticated curator, or a 401/403 response."""
-    auth = current_app.extensions.get("pilotkg-auth")
-    return auth(role) if auth else (None, error(401, "writes are disabled on this server", **{"WWW-Authenticate": 'Bearer realm="pilotkg"'}))
-
-
-def _refused(err: WriteRefused) -> Response:
-    if err.report is not None:
-        body = {"error": str(err), **{k: v for k, v in report_dict(err.report).items() if k != "turtle"}}
-        return Response(json.dumps(body, ensure_ascii=False, indent=2), status=err.status, mimetype="application/json",
-                        headers={"Access-Control-Allow-Origin": "*"})
-    return error(err.status, str(err))
+    """(the authenticated curator, None), or (None, the 401/403 response to return)."""
+    who = require(role, "curation")
+    return (None, who) if isinstance(who, Response) else (who, None)
 
 
 def _graph_param() -> str:

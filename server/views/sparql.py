@@ -1,10 +1,11 @@
 """The SPARQL 1.1 Protocol on ``/sparql``: queries by GET, POST form and POST
-``application/sparql-query``; updates by POST with a bearer token; the Service
-Description (or, for a browser, a query page) when no query is given."""
+``application/sparql-query``; updates by POST with a curator's bearer token
+(role curator or admin, see :mod:`pilotkg.server.auth`), each recorded in the
+audit log; the Service Description (or, for a browser, a query page) when no
+query is given."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from flask import Blueprint, Response, current_app, g, render_template_string, request
@@ -12,6 +13,11 @@ from flask import Blueprint, Response, current_app, g, render_template_string, r
 from pilotkg.graph.store import StoreError
 from pilotkg.graph.sparql_safety import RemoteAccessRefused, query_form, refuse_remote, syntax_error_message
 
+from ..audit import AuditError
+from ..auth import require
+from pilotkg.graph.curate import WriteRefused
+
+from ..reports import refused
 from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_override, wants_html
 from ..service import Service
 from ..service_description import service_description
@@ -24,7 +30,7 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
-    "Access-Control-Expose-Headers": "X-Pilotkg-Row-Limit, X-Pilotkg-Rows, X-Pilotkg-Truncated",
+    "Access-Control-Expose-Headers": "X-Pilotkg-Row-Limit, X-Pilotkg-Rows, X-Pilotkg-Truncated, X-Request-Id",
     "Access-Control-Max-Age": "600",
 }
 FORM = "application/x-www-form-urlencoded"
@@ -145,17 +151,20 @@ def _query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Re
 
 
 def _update(update: str) -> Response:
-    token = service().config.update_token
-    given = request.headers.get("Authorization", "")
-    scheme, _, credential = given.partition(" ")
-    if not token or scheme.lower() != "bearer" or not hmac.compare_digest(credential.strip().encode(), token.encode()):
-        reason = "updates are disabled on this server (no update token is configured)" if not token else "a valid 'Authorization: Bearer TOKEN' header is required for updates"
-        return error(401, reason, **{"WWW-Authenticate": 'Bearer realm="pilotkg"'})
+    """Apply an update for a curator (or admin) and record it in the audit log (see ``Service.run_update``)."""
+    who = require("curator", "updates")
+    if isinstance(who, Response):
+        return who
     try:
         refuse_remote(update)
-        service().run_update(update)
+        service().run_update(update, who, request_id=g.get("request_id"), remote_addr=request.remote_addr)
+    except AuditError as err:
+        log.critical("update by %r applied but not recorded: %s", who.name, err)
+        return error(500, "the update was applied but could not be recorded in the audit log; the error has been logged")
     except RemoteAccessRefused as err:
         return error(400, str(err))
+    except WriteRefused as err:
+        return refused(err)
     except SyntaxError as err:
         return error(400, f"malformed update: {syntax_error_message(err)}")
     except StoreError as err:

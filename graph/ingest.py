@@ -1,0 +1,809 @@
+"""Ingesting a new text: the extraction pipeline of the build, run on a text that
+is not in ``seeds/`` and has no curation file, into a draft named graph with its
+validation report.
+
+What a curator writes into a seed's curation file, ingest detects with a small
+set of generic rules, writes into a curation built in memory, and hands to the
+same :class:`~pilotkg.graph.extract.Extractor` the build runs. The rules:
+
+* **policy**: the title (``title=``, or the first line that is not page
+  furniture: at least four words, no ``>`` or ``|``) is a ``pk:Policy``, with
+  that line as evidence. A title given by option that is not in the text gets
+  the line as evidence instead (and a note says so). Its type comes from the
+  title's words (Opinions, Notice, Reply, Plan, Programme/Program, Approval).
+* **dates**: a line that holds only a date (``Published: 2023-03-16``,
+  ``(June 8, 2022)``) is the page's ``pk:publishedOn``; ``date=`` becomes the
+  policy's ``pk:issuedOn`` only if the text states that date (else a note:
+  "date given but not in the text").
+* **tasks and objectives**: the document outline (:func:`parse_outline`) gives
+  the policy's tasks; paragraphs opening "By 2026, ..." its objectives.
+* **programme**: the first Title-Case name ending in "Pilot Zone(s)", "Pilot
+  Area(s)", "Pilot Programme/Program", "Pilot Project(s)" (optionally followed
+  by "for/of/on ..."). The policy establishes it when one sentence names it with
+  a verb such as launch, establish, set up, approve. Other names are reported.
+* **counts**: "four areas", "three provinces", "14 tasks" in a sentence that says
+  "pilot" are declared counts of the programme (the first one of each kind;
+  later different values are reported, not added). Without a programme, none.
+* **zones**: in a designating sentence (one that says "pilot" or "batch" and
+  "selected", "designated", "chosen", "approved ... as/to be", "include"), every
+  gazetteer zone, and every division below the province that is not a locator
+  ("X District in Nanjing"), is a ``pk:PilotZone`` of the programme: a gazetteer
+  zone as itself, a division as ``zone/{slug of its name}`` covering it wholly.
+  Without a programme, none (they are reported).
+* **responsibilities**: the sentence patterns of :mod:`patterns` with the known
+  bodies; their subject is the enclosing task, the policy for a sentence that
+  issues, else the programme (or the policy when there is none).
+* **unknown names**: organisation-like names ("X Commission", "Ministry of X",
+  "X Leading Group", "People's Government of X", "X Bureau", "X Office", "X
+  Committee", ...) that the gazetteer does not know, and places ("X County",
+  "X City", "X District", "X Province", "X Prefecture") that are neither a
+  division nor a zone of the gazetteer, are reported with their spans and never
+  added. An unknown body still ends the clause of a known body before it, and
+  what the patterns find it doing is reported as "not added".
+
+The draft is validated like the build validates: draft + reference graph
+(:func:`reference_quads`), OWL RL closure, SHACL, reported for the draft's own
+nodes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from datetime import date as _date
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from . import patterns
+from .build import check_evidence, check_no_blank_nodes
+from .curation import Curation, CurationError
+from .extract import UNRESOLVED, Extraction, Extractor
+from .facts import iri
+from .gazetteer import Gazetteer, load_gazetteer
+from .namespaces import PK, PKR
+from .rdf import Quad, fact_quads, reference_quads, to_dataset
+from .rdfio import nquads_lines
+from .reason import InconsistentGraph, close
+from .structure import lines, parse_outline, sentences
+from .text import SourceText, Span, clean_label, slugify
+from .validate import ValidationReport, ValidationResult, ontology_graph, validate_graph
+
+
+class IngestInputError(ValueError):
+    """Input ingest cannot use: a missing or unreadable file, a text that is not
+    UTF-8 or is empty, a malformed date or URL, a curation file that fails."""
+
+
+def draft_graph(doc_id: str) -> URIRef:
+    """The IRI of the named graph holding the draft facts of one ingested text."""
+    return PKR[f"graph/draft/{doc_id}"]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A name ingest found but the gazetteer does not know: reported, never added."""
+
+    kind: str  # "body" | "place"
+    text: str
+    start: int
+    end: int
+    note: str = ""  # e.g. "named as a pilot zone", "contains the known body 'State Council'"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the draft states, with the quote and offsets of its first evidence."""
+
+    kind: str
+    label: str
+    node: str  # the IRI (or, for a date or count, the node it is stated of)
+    quote: str
+    start: int
+    end: int
+    detail: str = ""  # a date's or count's property and value, a zone's coverage and province
+
+
+@dataclass
+class IngestResult:
+    """What ingesting one text gives: the draft quads, what was found, what could
+    not be resolved, the notes of the rules that did not apply, and the SHACL report."""
+
+    source: SourceText
+    graph: URIRef
+    quads: list[Quad]
+    extraction: Extraction
+    curation: dict[str, Any]
+    found: dict[str, list[Finding]]
+    unknown_bodies: list[Unresolved]
+    unknown_places: list[Unresolved]
+    not_added: list[str]
+    notes: list[str]
+    report: ValidationReport
+
+    @property
+    def conforms(self) -> bool:
+        return self.report.conforms
+
+    def counts(self) -> dict[str, int]:
+        """How many things of each kind the draft states."""
+        return {kind: len(items) for kind, items in self.found.items()}
+
+    def nquads(self) -> str:
+        return "\n".join(nquads_lines(self.quads)) + "\n"
+
+    def trig(self) -> str:
+        """The draft graph as TriG, with the project's prefixes."""
+        return to_dataset(self.quads).serialize(format="trig")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": str(self.source.path),
+            "graph": str(self.graph),
+            "quads": len(self.quads),
+            "counts": self.counts(),
+            "found": {kind: [asdict(f) for f in items] for kind, items in self.found.items()},
+            "unknown_bodies": [asdict(u) for u in self.unknown_bodies],
+            "unknown_places": [asdict(u) for u in self.unknown_places],
+            "not_added": self.not_added,
+            "notes": self.notes,
+            "curation": self.curation,
+            "validation": {
+                "conforms": self.report.conforms,
+                "violations": len(self.report.violations),
+                "warnings": len(self.report.warnings),
+                "results": [asdict(r) for r in self.report.results],
+            },
+        }
+
+    def as_json(self) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=2)
+
+    def as_text(self) -> str:
+        """The report a person reads: counts, each finding with its quote, the
+        unknown names, what was not added and why, and the SHACL report."""
+        out = [f"Ingested {self.source.file_name} into the draft graph <{self.graph}> ({len(self.quads)} quads)", "", "Found:"]
+        for kind, n in self.counts().items():
+            out.append(f"  {kind:<17} {n:>3}")
+        for kind, items in self.found.items():
+            for f in items:
+                detail = f" {f.detail}" if f.detail else ""
+                out.append(f"  {kind}: {f.label}{detail}  [{f.start}–{f.end}] “{_short(f.quote)}”")
+        out += ["", f"Unknown bodies (not in the gazetteer; reported, not added): {len(self.unknown_bodies)}"]
+        out += [f"  “{u.text}” at {u.start}–{u.end}" + (f" ({u.note})" if u.note else "") for u in self.unknown_bodies]
+        out += ["", f"Unknown places (not in the gazetteer; reported, not added): {len(self.unknown_places)}"]
+        out += [f"  “{u.text}” at {u.start}–{u.end}" + (f" ({u.note})" if u.note else "") for u in self.unknown_places]
+        if self.not_added:
+            out += ["", "Found but not added:"] + [f"  {line}" for line in self.not_added]
+        if self.notes:
+            out += ["", "Notes:"] + [f"  {line}" for line in self.notes]
+        out += ["", "SHACL (draft + reference graph, after the OWL RL closure):", self.report.as_text()]
+        return "\n".join(out)
+
+
+def _short(quote: str, n: int = 70) -> str:
+    flat = " ".join(quote.split())
+    return flat if len(flat) <= n else flat[: n - 1] + "…"
+
+
+# --------------------------------------------------------------------------- finding names
+
+_CAP = r"[A-Z][A-Za-z'’\-]*"
+_SP = r"[ \t]+"
+_STOP = frozenset(
+    "The A An In On At By Of For And To With From This That These Those Its Their Each Every Both All According "
+    "Under As Since After Before During While When Meanwhile Moreover However Recently Also Other Our Some Any "
+    "Hosted Sponsored Source Editor Related Pilot Integrated Launching Launch Launches".split()
+)
+_SUFFIX_HEADS = r"(?:Commission|Bureau|Office|Committee|(?:Leading|Working)[ \t]+Group|Administration|Department|Ministry|Government|Council|Agency)"
+_PREFIX_HEADS = r"(?:Ministry|Department|Bureau|Office|General[ \t]+Office|Administration|Commission|People's[ \t]+Government|People’s[ \t]+Government)"
+_CAP_RUN = rf"{_CAP}(?:{_SP}(?:and{_SP})?{_CAP})*"
+_BODY = re.compile(
+    rf"(?<![A-Za-z])(?:{_CAP}{_SP}(?:and{_SP})?)*?{_SUFFIX_HEADS}(?![A-Za-z'’\-])"
+    rf"(?:{_SP}(?:of|for){_SP}(?:the{_SP})?{_CAP_RUN})*"
+)
+# "A and B" inside a candidate is two names when A ends with a head word or B opens
+# with one followed by "of"/"for" ("... Commission and Ministry of ...")
+_AND = re.compile(rf"{_SP}and{_SP}")
+_ENDS_WITH_HEAD = re.compile(rf"{_SUFFIX_HEADS}$")
+_OPENS_WITH_HEAD = re.compile(rf"{_PREFIX_HEADS}{_SP}(?:of|for){_SP}")
+_PLACE = re.compile(
+    rf"(?<![A-Za-z])(?:{_CAP}{_SP}){{1,4}}?(?:Autonomous{_SP}Prefecture|Autonomous{_SP}County|County|City|District|Province|Prefecture)"
+    r"(?![A-Za-z'’\-])"
+)
+_PROGRAMME = re.compile(
+    rf"(?<![A-Za-z])(?:{_CAP}{_SP}(?:and{_SP})?)*Pilot{_SP}(?:Zones?|Areas?|Programmes?|Programs?|Projects?)(?![A-Za-z'’\-])"
+    rf"(?:{_SP}(?:for|of|on){_SP}(?:the{_SP})?{_CAP_RUN})?"
+)
+
+
+def _strip_stop(text: str, start: int, end: int) -> Span | None:
+    """The span without leading function words ("The", "In", ...); None if nothing is left."""
+    for m in re.finditer(r"\S+", text[start:end]):
+        if m.group() not in _STOP:
+            return Span(start + m.start(), end)
+    return None
+
+
+def find_body_names(text: str) -> list[Span]:
+    """Organisation-like names: "X Commission", "Ministry of X", "X Leading Group",
+    "People's Government of X", "X Bureau", "X Office", "X Committee", ... (known or not)."""
+    found = []
+    for m in _BODY.finditer(text):
+        pieces, cursor = [], m.start()
+        for split in _AND.finditer(text, m.start(), m.end()):
+            if _ENDS_WITH_HEAD.search(text, cursor, split.start()) or _OPENS_WITH_HEAD.match(text, split.end(), m.end()):
+                pieces.append((cursor, split.start()))
+                cursor = split.end()
+        pieces.append((cursor, m.end()))
+        for start, end in pieces:
+            span = _strip_stop(text, start, end)
+            if span is None or not re.search(_SUFFIX_HEADS, text[span.start : span.end]):
+                continue
+            if re.fullmatch(_SUFFIX_HEADS, text[span.start : span.end]):  # a bare "Office", "Ministry"
+                continue
+            found.append(span)
+    return found
+
+
+def find_place_names(text: str) -> list[Span]:
+    """Place names: "X County", "X City", "X District", "X Province", "X Prefecture" (known or not)."""
+    found = []
+    for m in _PLACE.finditer(text):
+        span = _strip_stop(text, m.start(), m.end())
+        if span is None:
+            continue
+        words = text[span.start : span.end].split()
+        kind_words = 2 if words[-2:-1] == ["Autonomous"] else 1
+        if len(words) <= kind_words:  # "The City", "Pilot County"
+            continue
+        found.append(span)
+    return found
+
+
+def find_programme_names(text: str) -> list[Span]:
+    """Title-Case names of pilot programmes: "... Pilot Zones", "... Pilot Areas",
+    "... Pilot Programme", optionally with "for/of/on ..." after them."""
+    found = []
+    for m in _PROGRAMME.finditer(text):
+        span = _strip_stop(text, m.start(), m.end())
+        if span is None:
+            continue
+        if re.match(r"Pilot\s+\S+$", text[span.start : span.end]):  # "Pilot Zones" alone names nothing
+            continue
+        found.append(span)
+    return found
+
+
+def _covers(outer: Span, inner: Span) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+# --------------------------------------------------------------------------- the rules
+
+_POLICY_TYPES = (
+    ("opinions", r"\bOpinions?\b"),
+    ("reply-letter", r"\bReply\b|\breply letter\b"),
+    ("notice", r"\bNotice\b|\bCircular\b"),
+    ("plan", r"\bPlan\b"),
+    ("programme", r"\bProgram(?:me)?\b"),
+    ("approval", r"\bApproval\b"),
+)
+_FURNITURE = re.compile(r"[>|]")
+_DATELINE_BEFORE = re.compile(r"^[\s(\[]*(?:[A-Za-z][A-Za-z ]{0,24}:\s*)?$")
+_DATELINE_AFTER = re.compile(r"^[\s)\].]*$")
+_DESIGNATING = re.compile(r"\b(?:selected|designated|chosen|approved\b.{0,120}?\b(?:as|to be)|includ(?:e|es|ed|ing))\b", re.I)
+_PILOT_OR_BATCH = re.compile(r"\b(?:pilot|batch)", re.I)
+_PILOT = re.compile(r"\bpilot", re.I)
+_ESTABLISHING = re.compile(
+    r"\b(?:launch\w*|establish\w*|set(?:s|ting)? up|approv\w*|carr(?:y|ies|ied) out|start\w*|initiat\w*|creat\w*)\b", re.I
+)
+_LOCATOR = re.compile(r"(?:District|County|City|Area|Zone|Town|Township|Banner)(?:,\s*|\s+(?:in|of)\s+(?:the\s+)?)$")
+_DATE_PROPS = (PK.publishedOn, PK.issuedOn, PK.startDate, PK.endDate, PK.approvedOn)
+_COUNT_PROPS = (PK.declaredZoneCount, PK.declaredTaskCount, PK.declaredProvinceCount)
+
+
+def _anchor(source: SourceText, span: Span) -> dict[str, Any]:
+    """A curation quote that resolves to exactly ``span``: the quote, and its occurrence when it repeats."""
+    quote = source.quote(span)
+    occurrence, pos = 1, source.text.find(quote)
+    while pos != span.start:
+        if pos < 0 or pos > span.start:
+            raise AssertionError(f"{quote!r} not at {span}")  # cannot happen: span slices the text
+        occurrence += 1
+        pos = source.text.find(quote, pos + 1)
+    return {"quote": quote} if occurrence == 1 else {"quote": quote, "occurrence": occurrence}
+
+
+def parse_date_option(value: str) -> Literal:
+    """``--date`` as an xsd:date, xsd:gYearMonth or xsd:gYear ("2023-03-16", "2023-03",
+    "2023", or as the texts write dates: "March 16, 2023")."""
+    value = value.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            _date.fromisoformat(value)
+            return Literal(value, datatype=XSD.date)
+        if re.fullmatch(r"\d{4}-\d{2}", value) and 1 <= int(value[5:]) <= 12:
+            return Literal(value, datatype=XSD.gYearMonth)
+        if re.fullmatch(r"\d{4}", value):
+            return Literal(value, datatype=XSD.gYear)
+        found = patterns.parse_date(value)
+        if found.datatype == XSD.date:
+            _date.fromisoformat(str(found))
+        if found.datatype in (XSD.date, XSD.gYearMonth, XSD.gYear):
+            return found
+    except ValueError:
+        pass
+    raise IngestInputError(f"--date {value!r} is not a date: write YYYY-MM-DD, YYYY-MM, YYYY or e.g. 'March 16, 2023'")
+
+
+def check_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() or c in '<>"{}|\\^`' for c in url):
+        raise IngestInputError(f"--url {url!r} is not an http(s) URL")
+    return url
+
+
+class _Detector:
+    """Reads one text with the generic rules and writes the curation entries they give."""
+
+    def __init__(self, source: SourceText, gaz: Gazetteer, title: str | None, issued: Literal | None, url: str | None):
+        self.source, self.text, self.gaz = source, source.text, gaz
+        self.title, self.issued, self.url = title, issued, url
+        self.notes: list[str] = []
+        self.not_added: list[str] = []
+        self.designated: list[tuple[Span, str, str]] = []  # (mention, "zone"|"division", slug or code)
+        self.designated_unknown: set[Span] = set()
+        self.programme_span: Span | None = None
+        self.programme_id: str | None = None
+        self.policy_id = ""
+        self.sentences = [s for line in lines(self.text) for s in sentences(self.text, line)]
+
+    # ---------------------------------------------------------------- names
+
+    def unknown_names(self) -> tuple[list[Unresolved], list[Unresolved]]:
+        known_bodies = self.gaz.find_mentions(self.text, kinds=("body",))
+        bodies = []
+        for span in find_body_names(self.text):
+            if any(m.start <= span.start and span.end <= m.end for m in known_bodies):
+                continue
+            inside = [m.text for m in known_bodies if span.start <= m.start and m.end <= span.end]
+            note = f"contains the known body “{inside[0]}”; a different body" if inside else ""
+            bodies.append(Unresolved("body", self.source.quote(span), span.start, span.end, note))
+        known_places = self.gaz.find_mentions(self.text, kinds=("zone", "division"))
+        places = []
+        for span in find_place_names(self.text):
+            if any(m.start <= span.start and span.end <= m.end for m in known_places):
+                continue
+            name_end = self.text.rfind(" ", span.start, span.end)
+            if any(m.start == span.start and m.end == name_end for m in known_places):
+                continue  # "Leshan City": the division Leshan
+            note = "named as a pilot zone" if any(_covers(s, span) for s in self.designating_sentences()) else ""
+            places.append(Unresolved("place", self.source.quote(span), span.start, span.end, note))
+        return bodies, places
+
+    def designating_sentences(self) -> list[Span]:
+        return [s for s in self.sentences if _DESIGNATING.search(self.text, s.start, s.end) and _PILOT_OR_BATCH.search(self.text, s.start, s.end)]
+
+    # ---------------------------------------------------------------- the curation
+
+    def curation(self, unresolved_bodies: list[Span]) -> dict[str, Any]:
+        title_span, label = self._title()
+        self.policy_id = _id(label, self.source.doc_id)
+        source: dict[str, Any] = {"label": label, **_anchor(self.source, title_span)}
+        dateline = self._dateline()
+        if dateline:
+            source["published"] = _anchor(self.source, dateline)
+        if self.url:
+            source["url"] = self.url
+        policy: dict[str, Any] = {"id": self.policy_id, "label": label, **_anchor(self.source, title_span)}
+        if self.title is None or self.source.quote(title_span) == self.title:
+            policy_type = next((t for t, cue in _POLICY_TYPES if re.search(cue, self.source.quote(title_span))), None)
+            if policy_type:
+                policy["type"] = policy_type
+        if self.issued is not None:
+            mention = next((d for d in patterns.find_dates(self.text) if d.value == self.issued), None)
+            if mention:
+                policy["issued_on"] = _anchor(self.source, mention.span)
+            else:
+                self.notes.append(f"date given but not in the text: --date {self.issued} is not stated, so the policy has no pk:issuedOn")
+        if parse_outline(self.text):
+            policy["tasks"] = "outline"
+        if patterns.find_objectives(self.text):
+            policy["objectives"] = "patterns"
+        data: dict[str, Any] = {"source": source, "policies": [policy]}
+        programme = self._programme()
+        subjects: dict[str, Any] = {"default": f"policy/{self.policy_id}"}
+        if programme:
+            data["programmes"] = [programme]
+            subjects["default"] = f"programme/{self.programme_id}"
+            establishing = next(
+                (s for s in self.sentences if self._names_programme(s) and _ESTABLISHING.search(self.text, s.start, s.end)),
+                None,
+            )
+            if establishing:
+                link = {"programme": f"programme/{self.programme_id}", **_anchor(self.source, establishing)}
+                policy["establishes"] = [link]
+                programme["established_by"] = [{"policy": f"policy/{self.policy_id}", **_anchor(self.source, establishing)}]
+            else:
+                self.notes.append("no sentence names the programme with a verb such as launch, establish or approve: the policy is not linked to it")
+            zones = self._known_zone_entries()
+            if zones:
+                data["zones"] = zones
+            issuing = self._issuing_sentences(unresolved_bodies)
+            if issuing:
+                subjects["within"] = [{**_anchor(self.source, s), "subject": f"policy/{self.policy_id}"} for s in issuing]
+        else:
+            self._designate()
+            if self.designated:
+                names = ", ".join(f"“{self.source.quote(span)}”" for span, _, _ in self.designated)
+                self.not_added.append(f"zones named without a programme to put them in: {names}")
+            self.notes.append(
+                "no programme name found (a Title-Case name ending in 'Pilot Zones', 'Pilot Areas', 'Pilot Programme' ...): "
+                "no programme, zones or declared counts"
+            )
+        data["subjects"] = subjects
+        return data
+
+    def _title(self) -> tuple[Span, str]:
+        all_lines = lines(self.text)
+        line = next((s for s in all_lines if len(s.of(self.text).split()) >= 4 and not _FURNITURE.search(s.of(self.text))), all_lines[0])
+        if self.title is None:
+            return line, clean_label(line.of(self.text))
+        at = self.text.find(self.title)
+        if self.title.strip() and at >= 0:
+            return Span(at, at + len(self.title)), clean_label(self.title)
+        self.notes.append(
+            f"the title given by --title is not in the text: the policy is labelled with it, and its evidence is the "
+            f"title line “{_short(line.of(self.text))}” [{line.start}–{line.end}]"
+        )
+        return line, clean_label(self.title)
+
+    def _dateline(self) -> Span | None:
+        for line in lines(self.text):
+            for d in patterns.find_dates(self.text, line):
+                if d.value.datatype not in (XSD.date, XSD.gYearMonth):
+                    continue
+                if _DATELINE_BEFORE.match(self.text[line.start : d.span.start]) and _DATELINE_AFTER.match(self.text[d.span.end : line.end]):
+                    return d.span
+        return None
+
+    def _names_programme(self, sentence: Span) -> bool:
+        name = self.source.quote(self.programme_span)
+        return self.text.find(name, sentence.start, sentence.end) >= 0
+
+    def _programme(self) -> dict[str, Any] | None:
+        names = find_programme_names(self.text)
+        if not names:
+            return None
+        self.programme_span = names[0]
+        label = clean_label(self.source.quote(names[0]))
+        others = sorted({clean_label(self.source.quote(s)) for s in names[1:]} - {label})
+        for other in others:
+            self.not_added.append(f"another programme name, not added (only the first one is taken): “{other}”")
+        self.programme_id = _id(label, f"{self.source.doc_id}-programme")
+        programme: dict[str, Any] = {"id": self.programme_id, "label": label, **_anchor(self.source, names[0])}
+        pilot_sentences = [s for s in self.sentences if _PILOT.search(self.text, s.start, s.end)]
+        period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)), None)
+        if period:
+            programme["period"] = _anchor(self.source, period.span)
+        declared, seen = [], {}
+        for s in pilot_sentences:
+            for count in patterns.find_counts(self.text, s):
+                if count.kind not in seen:
+                    seen[count.kind] = count.value
+                    declared.append(_anchor(self.source, count.span))
+                elif seen[count.kind] != count.value:
+                    self.not_added.append(
+                        f"a second declared count of {count.kind}, not added: “{self.source.quote(count.span)}” "
+                        f"[{count.span.start}–{count.span.end}] (kept {seen[count.kind]})"
+                    )
+        if declared:
+            programme["declared"] = declared
+        return programme
+
+    def _designate(self) -> None:
+        """The zones and divisions named as pilot zones in the designating sentences."""
+        seen: set[str] = set()
+        for sentence in self.designating_sentences():
+            for m in self.gaz.find_mentions(self.text, sentence.start, sentence.end, kinds=("zone", "division")):
+                if m.kind == "division":
+                    if self.gaz.divisions[m.slug_or_code].level == "province":
+                        continue  # "in Sichuan": where the zones are, not a zone
+                    if _LOCATOR.search(self.text, max(0, m.start - 40), m.start):
+                        continue  # "Gulou District of Nanjing": Nanjing locates the zone
+                if m.slug_or_code in seen:
+                    continue
+                seen.add(m.slug_or_code)
+                self.designated.append((Span(m.start, m.end), m.kind, m.slug_or_code))
+
+    def _known_zone_entries(self) -> list[dict[str, Any]]:
+        self._designate()
+        return [
+            {"zone": ident, "in": [f"programme/{self.programme_id}"], **_anchor(self.source, span)}
+            for span, kind, ident in self.designated
+            if kind == "zone"
+        ]
+
+    def _issuing_sentences(self, unresolved_bodies: list[Span]) -> list[Span]:
+        bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+        bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(unresolved_bodies)]
+        return [s for s in self.sentences if any(f.role == "issues" for f in patterns.find_responsibilities(self.text, s, bodies))]
+
+
+def _id(label: str, fallback: str) -> str:
+    """A readable id from a label: its slug, cut at a word boundary to at most 60 characters."""
+    slug = slugify(label)
+    if len(slug) > 60:
+        slug = slug[:61].rsplit("-", 1)[0]
+    return slug or slugify(fallback)
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def ingest(
+    path: str | Path,
+    *,
+    title: str | None = None,
+    date: str | None = None,
+    url: str | None = None,
+    curation: str | Path | Curation | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> IngestResult:
+    """Extract a draft graph from the text at ``path`` and validate it.
+
+    Without ``curation`` the curation is built by the generic rules (see the
+    module docstring); with one (a file or a :class:`Curation`), the text is
+    extracted exactly as the build extracts a seed. Raises
+    :class:`IngestInputError` on input it cannot use; never on an unknown name.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise IngestInputError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    try:
+        source = SourceText.load(path)
+    except ValueError as err:
+        raise IngestInputError(f"{path}: {str(err).split(': ', 1)[-1]}") from err
+    except OSError as err:
+        raise IngestInputError(f"{path}: cannot read the file: {err.strerror}") from err
+    if not lines(source.text):
+        raise IngestInputError(f"{path}: the text is empty")
+    gaz = gazetteer or load_gazetteer()
+    issued = parse_date_option(date) if date is not None else None
+    if url is not None:
+        check_url(url)
+    detector = _Detector(source, gaz, title, issued, url)
+    unknown_bodies, unknown_places = detector.unknown_names()
+    if curation is None:
+        unresolved_spans = [Span(u.start, u.end) for u in unknown_bodies]
+        data = detector.curation(unresolved_spans)
+        cur = Curation(path=path.with_name(path.stem + ".ingest.curation.yaml"), data=data, source=source)
+    else:
+        unresolved_spans = []  # a curated text is extracted exactly as the build does
+        try:
+            cur = curation if isinstance(curation, Curation) else Curation.load(source, Path(curation))
+        except CurationError as err:
+            raise IngestInputError(str(err)) from err
+        if not isinstance(curation, Curation) and not Path(curation).is_file():
+            raise IngestInputError(f"{curation}: no such curation file")
+        data = cur.data
+    extractor = Extractor(source, gaz, cur, unresolved_bodies=unresolved_spans)
+    try:
+        extraction = extractor.run()
+    except CurationError as err:
+        raise IngestInputError(str(err)) from err
+    if curation is None and detector.programme_id:
+        _add_division_zones(extractor, detector)
+    for line in extraction.warnings:
+        detector.notes.append(line)
+    for found in extraction.unresolved:
+        index = int((found.body if found.body.startswith(UNRESOLVED) else found.recipient)[len(UNRESOLVED):])
+        who = unknown_bodies[index].text
+        role = f"reports to “{who}”" if found.recipient and found.recipient.startswith(UNRESOLVED) else found.role
+        actor = who if found.body.startswith(UNRESOLVED) else gaz.bodies[found.body].name_en
+        detector.not_added.append(
+            f"responsibility of a body not in the gazetteer: “{actor}” {role} (cue “{source.quote(found.cue)}”) "
+            f"in [{found.span.start}–{found.span.end}] “{_short(source.quote(found.span))}”"
+        )
+    graph = draft_graph(source.doc_id)
+    extraction.facts.graph = graph
+    quads = fact_quads(extraction.facts)
+    check_no_blank_nodes(quads)
+    check_evidence(quads, {source.doc_id: source})
+    report = validate_draft(quads, gaz, extraction.zones_used)
+    return IngestResult(
+        source=source,
+        graph=graph,
+        quads=quads,
+        extraction=extraction,
+        curation=data,
+        found=_findings(extraction, gaz),
+        unknown_bodies=unknown_bodies,
+        unknown_places=unknown_places,
+        not_added=detector.not_added,
+        notes=detector.notes,
+        report=report,
+    )
+
+
+def _add_division_zones(extractor: Extractor, detector: _Detector) -> None:
+    """Zones for divisions named as pilot zones: ``zone/{slug}`` covering the division wholly."""
+    gaz, programme = extractor.gaz, iri(f"programme/{detector.programme_id}")
+    for span, kind, code in detector.designated:
+        if kind != "division":
+            continue
+        division = gaz.divisions[code]
+        slug = slugify(division.name_en)
+        if slug in gaz.zones and gaz.zones[slug].covers != ((code, "whole"),):
+            slug = f"{slug}-{code}"  # the gazetteer's zone of that name is another place
+        node = iri(f"zone/{slug}")
+        extractor._declare(node, PK.PilotZone, division.name_en, span)
+        extractor.facts.add(node, PK.coversDivision, iri(f"division/{code}"), span)
+        extractor.facts.add(node, PK.inProgramme, programme, span)
+        extractor.facts.add(programme, PK.hasZone, node, span)
+        extractor.out.divisions_used.add(code)
+
+
+def validate_draft(quads: list[Quad], gaz: Gazetteer, zones_used: set[str]) -> ValidationReport:
+    """SHACL results for the draft's own nodes, validated with the reference graph
+    (bodies, divisions, the coverage of gazetteer zones) after the OWL RL closure."""
+    data = Graph()
+    for s, p, o, _g in quads:
+        data.add((s, p, o))
+    for s, p, o, _g in reference_quads(gaz, zones_used):
+        data.add((s, p, o))
+    try:
+        inferred = close(ontology_graph(), data)
+    except InconsistentGraph as err:
+        result = ValidationResult("Violation", "", None, None, str(err), None, None)
+        return ValidationReport(conforms=False, results=[result], graph=Graph())
+    for triple in inferred:
+        data.add(triple)
+    own = sorted({s for s, _p, _o, _g in quads}, key=str)
+    return validate_graph(data, focus_nodes=own)
+
+
+def _findings(extraction: Extraction, gaz: Gazetteer) -> dict[str, list[Finding]]:
+    facts, source = extraction.facts, extraction.source
+
+    def first(node: URIRef) -> Span:
+        return min(facts.evidence[node])
+
+    def label(node: URIRef) -> str:
+        labels = facts.objects(node, RDFS.label)
+        return str(labels[0]) if labels else str(node).rsplit("/id/", 1)[-1]
+
+    def finding(kind: str, node: URIRef, detail: str = "", span: Span | None = None) -> Finding:
+        span = span or first(node)
+        return Finding(kind, label(node), str(node), source.quote(span), span.start, span.end, detail)
+
+    found: dict[str, list[Finding]] = {}
+    for kind, cls in (("policy", PK.Policy), ("programme", PK.PilotProgramme), ("zones", PK.PilotZone)):
+        found[kind] = []
+        for node in facts.subjects_of_type(cls):
+            detail = ""
+            if cls == PK.PilotZone:
+                detail = _zone_detail(node, facts, gaz)
+            found[kind].append(finding(kind, node, detail))
+    divisions = []
+    for zone in facts.subjects_of_type(PK.PilotZone):
+        slug = str(zone).rsplit("/", 1)[1]
+        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision)]
+        codes += [code for code, _extent in gaz.zones[slug].covers] if slug in gaz.zones else []
+        for code in codes:
+            d = gaz.divisions[code]
+            divisions.append(Finding("divisions", f"{d.name_en} ({d.code}, {d.level})", str(iri(f"division/{code}")),
+                                     source.quote(first(zone)), first(zone).start, first(zone).end, f"covered by {str(zone).rsplit('/id/', 1)[1]}"))
+    found["divisions"] = sorted(set(divisions), key=lambda f: (f.node, f.start))
+    found["tasks"] = [finding("tasks", n, _task_detail(n, facts)) for n in sorted(facts.subjects_of_type(PK.ReformTask), key=lambda n: first(n))]
+    found["objectives"] = [finding("objectives", n) for n in facts.subjects_of_type(PK.Objective)]
+    doc = iri(f"source/{source.doc_id}")
+    found["bodies"] = []
+    for body in facts.objects(doc, PK.mentions):
+        b = gaz.bodies[str(body).rsplit("/", 1)[1]]
+        found["bodies"].append(Finding("bodies", b.name_en, str(body), source.quote(first(body)), first(body).start, first(body).end))
+    found["responsibilities"] = [finding("responsibilities", n) for n in facts.subjects_of_type(PK.Responsibility)]
+    found["dates"], found["counts"] = [], []
+    for s, p, o in sorted(facts.triples):
+        if p in _DATE_PROPS or p in _COUNT_PROPS:
+            kind = "dates" if p in _DATE_PROPS else "counts"
+            span = _value_span(source, facts.evidence[s], o, p in _DATE_PROPS)
+            prop = "pk:" + str(p).rsplit("#", 1)[1]
+            found[kind].append(Finding(kind, f"{prop} {o}", str(s), source.quote(span), span.start, span.end, f"of {label(s)}"))
+    return found
+
+
+def _value_span(source: SourceText, spans: set[Span], value: Literal, is_date: bool) -> Span:
+    """The evidence span of a node that states ``value`` (a date or a count)."""
+    for span in sorted(spans):
+        if is_date:
+            if any(d.value == value for d in patterns.find_dates(source.text, span)) or any(
+                value in (p.start, p.end) for p in patterns.find_periods(source.text, span)
+            ):
+                return span
+        elif any(c.value == int(value) and c.span == span for c in patterns.find_counts(source.text, span)):
+            return span
+    return min(spans)
+
+
+def _zone_detail(zone: URIRef, facts, gaz: Gazetteer) -> str:
+    slug = str(zone).rsplit("/", 1)[1]
+    if slug in gaz.zones:
+        codes = [code for code, _ in gaz.zones[slug].covers]
+        how = "gazetteer zone"
+    else:
+        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision)]
+        how = "new zone"
+    names = ", ".join(f"{gaz.divisions[c].name_en} {c}" for c in codes)
+    province = gaz.province_of(codes[0]).name_en if codes else "?"
+    return f"({how}; covers {names}; province {province})"
+
+
+def _task_detail(task: URIRef, facts) -> str:
+    number = facts.objects(task, PK.itemNumber)
+    return f"(item {number[0]})" if number else ""
+
+
+# --------------------------------------------------------------------------- staging
+
+
+class StageError(RuntimeError):
+    """A staged import that did not happen; ``status`` is the HTTP status (None: no answer)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+def stage(trig: bytes, graph: str, server: str, token: str, *, timeout: float = 60) -> str:
+    """POST a draft (TriG) to ``SERVER/imports?graph=GRAPH`` with a bearer token; return the import's URL.
+
+    Raises :class:`StageError` naming the server's answer; a 404 means the
+    server has no ``/imports`` endpoint (staged imports not implemented there).
+    """
+    base = server.rstrip("/")
+    target = f"{base}/imports?{urllib.parse.urlencode({'graph': graph})}"
+    request = urllib.request.Request(
+        target,
+        data=trig,
+        method="POST",
+        headers={"Content-Type": "application/trig", "Authorization": f"Bearer {token}", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+            location = response.headers.get("Location")
+    except urllib.error.HTTPError as err:
+        detail = err.read().decode("utf-8", "replace").strip()
+        if err.code == 404:
+            raise StageError(
+                f"{base} has no /imports endpoint (404 Not Found): staged imports are not implemented on that server yet",
+                404,
+            ) from err
+        raise StageError(f"{base}/imports answered {err.code} {err.reason}" + (f": {detail[:2000]}" if detail else ""), err.code) from err
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise StageError(f"cannot reach {base}: {reason}") from err
+    if location:
+        return urllib.parse.urljoin(f"{base}/imports", location)
+    try:
+        answer = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        answer = None
+    if isinstance(answer, dict):
+        for key in ("url", "location", "href", "import"):
+            if isinstance(answer.get(key), str):
+                return urllib.parse.urljoin(f"{base}/imports", answer[key])
+        if answer.get("id") is not None:
+            return f"{base}/imports/{answer['id']}"
+    raise StageError(f"{base}/imports accepted the draft but did not say where the import is (no Location header)")
