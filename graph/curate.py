@@ -130,20 +130,28 @@ def _to_graph(quads: Iterable[ox.Quad]) -> Graph:
 
 
 def validate_submission(quads: list[ox.Quad], context: Iterable[ox.Quad] | None = None) -> ValidationReport:
-    """Validate submitted quads against the shapes.
+    """Validate submitted quads against the shapes, after the same reasoning a write gets.
 
     With ``context`` (the current dataset), references to existing bodies,
     divisions and zones resolve, and only results whose focus node is a
     subject of the submitted data are reported.
     """
     submitted = _to_graph(quads)
-    if context is None:
-        return validate_graph(submitted)
-    whole = _to_graph(context)
+    subjects = sorted({s for s in submitted.subjects() if not isinstance(s, BNode)}, key=str)
+    data = Graph()
+    if context is not None:
+        for q in context:
+            if _graph_name(q) not in PROTECTED_GRAPHS:
+                data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
     for triple in submitted:
-        whole.add(triple)
-    subjects = {s for s in submitted.subjects() if not isinstance(s, BNode)}
-    return validate_graph(whole, focus_nodes=sorted(subjects, key=str))
+        data.add(triple)
+    try:
+        inferred = close(ontology_graph(), data)
+    except InconsistentGraph:
+        inferred = Graph()  # the shapes still report what is wrong
+    for triple in inferred:
+        data.add(triple)
+    return validate_graph(data, focus_nodes=subjects if context is not None else None)
 
 
 # --------------------------------------------------------------------------- planning writes

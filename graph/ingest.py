@@ -53,13 +53,13 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date as _date
 from pathlib import Path
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDFS, XSD
 
 from . import patterns
 from .build import check_evidence, check_no_blank_nodes
@@ -208,7 +208,7 @@ _SUFFIX_HEADS = r"(?:Commission|Bureau|Office|Committee|(?:Leading|Working)[ \t]
 _PREFIX_HEADS = r"(?:Ministry|Department|Bureau|Office|General[ \t]+Office|Administration|Commission|People's[ \t]+Government|People’s[ \t]+Government)"
 _CAP_RUN = rf"{_CAP}(?:{_SP}(?:and{_SP})?{_CAP})*"
 _BODY = re.compile(
-    rf"(?<![A-Za-z])(?:{_CAP}{_SP}(?:and{_SP})?)*?{_SUFFIX_HEADS}(?![A-Za-z'’\-])"
+    rf"(?<![A-Za-z])(?:{_CAP}{_SP}(?:and{_SP})?)*{_SUFFIX_HEADS}(?![A-Za-z'’\-])"
     rf"(?:{_SP}(?:of|for){_SP}(?:the{_SP})?{_CAP_RUN})*"
 )
 # "A and B" inside a candidate is two names when A ends with a head word or B opens
@@ -276,9 +276,8 @@ def find_programme_names(text: str) -> list[Span]:
     found = []
     for m in _PROGRAMME.finditer(text):
         span = _strip_stop(text, m.start(), m.end())
-        if span is None:
-            continue
-        if re.match(r"Pilot\s+\S+$", text[span.start : span.end]):  # "Pilot Zones" alone names nothing
+        # "Pilot Zones" alone (or with only function words before it) names nothing
+        if span is None or not re.search(r"\S\s+Pilot\s", text[span.start : span.end]):
             continue
         found.append(span)
     return found
@@ -307,7 +306,7 @@ _PILOT = re.compile(r"\bpilot", re.I)
 _ESTABLISHING = re.compile(
     r"\b(?:launch\w*|establish\w*|set(?:s|ting)? up|approv\w*|carr(?:y|ies|ied) out|start\w*|initiat\w*|creat\w*)\b", re.I
 )
-_LOCATOR = re.compile(r"(?:District|County|City|Area|Zone|Town|Township|Banner)(?:,\s*|\s+(?:in|of)\s+(?:the\s+)?)$")
+_LOCATOR = re.compile(r"(?:District|County|City|Area|Zone|Town|Township|Banner)\s+(?:in|of)\s+(?:the\s+)?$")
 _DATE_PROPS = (PK.publishedOn, PK.issuedOn, PK.startDate, PK.endDate, PK.approvedOn)
 _COUNT_PROPS = (PK.declaredZoneCount, PK.declaredTaskCount, PK.declaredProvinceCount)
 
@@ -387,7 +386,10 @@ class _Detector:
             name_end = self.text.rfind(" ", span.start, span.end)
             if any(m.start == span.start and m.end == name_end for m in known_places):
                 continue  # "Leshan City": the division Leshan
-            note = "named as a pilot zone" if any(_covers(s, span) for s in self.designating_sentences()) else ""
+            note = ""
+            if any(_covers(s, span) for s in self.designating_sentences()):
+                locator = self.text[span.start : span.end].endswith("Province") or _LOCATOR.search(self.text, max(0, span.start - 40), span.start)
+                note = "locates the zones of a designating sentence" if locator else "named as a pilot zone"
             places.append(Unresolved("place", self.source.quote(span), span.start, span.end, note))
         return bodies, places
 
@@ -590,12 +592,12 @@ def ingest(
         cur = Curation(path=path.with_name(path.stem + ".ingest.curation.yaml"), data=data, source=source)
     else:
         unresolved_spans = []  # a curated text is extracted exactly as the build does
+        if not isinstance(curation, Curation) and not Path(curation).is_file():
+            raise IngestInputError(f"{curation}: no such curation file")
         try:
             cur = curation if isinstance(curation, Curation) else Curation.load(source, Path(curation))
         except CurationError as err:
             raise IngestInputError(str(err)) from err
-        if not isinstance(curation, Curation) and not Path(curation).is_file():
-            raise IngestInputError(f"{curation}: no such curation file")
         data = cur.data
     extractor = Extractor(source, gaz, cur, unresolved_bodies=unresolved_spans)
     try:
@@ -627,7 +629,7 @@ def ingest(
         quads=quads,
         extraction=extraction,
         curation=data,
-        found=_findings(extraction, gaz),
+        found=_findings(extraction, gaz, _declaring_spans(cur)),
         unknown_bodies=unknown_bodies,
         unknown_places=unknown_places,
         not_added=detector.not_added,
@@ -673,11 +675,20 @@ def validate_draft(quads: list[Quad], gaz: Gazetteer, zones_used: set[str]) -> V
     return validate_graph(data, focus_nodes=own)
 
 
-def _findings(extraction: Extraction, gaz: Gazetteer) -> dict[str, list[Finding]]:
+def _declaring_spans(cur: Curation) -> dict[URIRef, Span]:
+    """The quote of each policy, programme and zone entry: where the text names it."""
+    spans = {}
+    for section, key, kind in (("policies", "id", "policy"), ("programmes", "id", "programme"), ("zones", "zone", "zone")):
+        for where, entry in cur.section(section):
+            spans.setdefault(iri(f"{kind}/{entry[key]}"), cur.span(entry, where))
+    return spans
+
+
+def _findings(extraction: Extraction, gaz: Gazetteer, declaring: dict[URIRef, Span]) -> dict[str, list[Finding]]:
     facts, source = extraction.facts, extraction.source
 
     def first(node: URIRef) -> Span:
-        return min(facts.evidence[node])
+        return declaring.get(node) or min(facts.evidence[node])
 
     def label(node: URIRef) -> str:
         labels = facts.objects(node, RDFS.label)

@@ -115,12 +115,12 @@ def _short(term) -> str | None:
 def validate_graph(data: Graph, *, include_ontology: bool = True, focus_nodes=None) -> ValidationReport:
     """Validate ``data`` (plus the ontology) against the shipped shapes.
 
-    ``focus_nodes`` limits validation to those nodes (the shapes that target
-    them), which is how writes are checked: only what a write touches can have
-    become wrong, since the data conformed before it.
+    ``focus_nodes`` limits the *report* to results about those nodes, plus every
+    violation wherever it is: that is how writes are checked, since the data
+    conformed before a write, any violation is the write's, while warnings
+    elsewhere are old news. (The whole graph is still validated: pyshacl's own
+    ``focus_nodes`` mode misjudges ``sh:qualifiedValueShape`` on nested nodes.)
     """
-    if focus_nodes is not None and not list(focus_nodes):
-        return ValidationReport(conforms=True, results=[], graph=Graph())
     work = Graph()
     for triple in data:
         work.add(triple)
@@ -137,7 +137,6 @@ def validate_graph(data: Graph, *, include_ontology: bool = True, focus_nodes=No
         do_owl_imports=False,
         js=False,
         meta_shacl=False,
-        focus_nodes=list(focus_nodes) if focus_nodes is not None else None,
     )
     results = []
     # only the report's own results: pyshacl nests the details of sh:node failures as further results
@@ -155,6 +154,9 @@ def validate_graph(data: Graph, *, include_ontology: bool = True, focus_nodes=No
                 constraint=_short(report.value(node, SH.sourceConstraintComponent)),
             )
         )
+    if focus_nodes is not None:
+        keep = {str(n) for n in focus_nodes}
+        results = [r for r in results if r.severity == "Violation" or r.focus_node in keep]
     results.sort(key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.focus_node, r.path or "", r.message))
     conforms = not any(r.severity == "Violation" for r in results)
     return ValidationReport(conforms=conforms, results=results, graph=report)

@@ -6,6 +6,7 @@ validated against the shapes before it commits."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import PurePath
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template_string, request, url_for
@@ -140,9 +141,12 @@ def _graph_param() -> str:
     graph = request.args.get("graph") or request.form.get("graph")
     if not graph:
         raise _Unusable(400, "say which named graph: ?graph=IRI")
-    if not graph.startswith(("http://", "https://", "urn:")):
-        raise _Unusable(400, f"the graph must be an absolute IRI, not {graph!r}")
+    if not graph.startswith(("http://", "https://", "urn:")) or _NOT_IN_IRI.search(graph):
+        raise _Unusable(400, f"the graph must be an absolute IRI (http, https or urn; no spaces or <>\"{{}}|^`\\), not {graph!r}")
     return graph
+
+
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def _parse(data: bytes, fmt: str, name: str) -> list:
@@ -234,7 +238,7 @@ def graph_store() -> Response:
             return Response(status=204)
         data, fmt, name = _submitted()
         quads = _parse(data, fmt, name)
-        existed = graph in service().store.graphs()
+        existed = _graph_exists(graph)
         replace = request.method == "PUT"
         writes.commit(lambda: writes.plan_graph(graph, quads, replace=replace), curator=curator.name, role=curator.role,
                       action="graph-put" if replace else "graph-post", request_id=request_id)
@@ -243,8 +247,13 @@ def graph_store() -> Response:
     return Response(status=204 if existed else 201)
 
 
+def _graph_exists(graph: str) -> bool:
+    outcome = service().run_query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", "json")
+    return outcome.status == "ok" and json.loads(outcome.body)["boolean"]
+
+
 def _get_graph(graph: str) -> Response:
-    if graph not in service().store.graphs():
+    if not _graph_exists(graph):
         return error(404, f"there is no graph {graph}")
     try:
         fmt = choose(request.headers.get("Accept"), GRAPH_TYPES, "turtle")
