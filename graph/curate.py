@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph
+from rdflib import BNode, Graph, URIRef
 
 from .namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from .rdfio import FORMATS, RdfSyntaxError, parse_bytes, to_oxigraph, to_rdflib
@@ -183,6 +183,33 @@ def _touched(*diffs: Diff) -> set:
     return nodes
 
 
+# How far from a touched node the validated subgraph reaches: a zone → its division
+# → the division's type and parent (a position selector's type sits two hops from
+# its evidence, a zone's province two hops from the zone).
+NEIGHBOURHOOD_HOPS = 3
+INSTANCE_NS = "https://w3id.org/pilotkg/id/"
+
+
+def neighbourhood(graph: Graph, nodes: set, hops: int) -> Graph:
+    """The triples within ``hops`` of ``nodes`` (either direction), for validating what a write touched
+    without validating the whole dataset."""
+    out = Graph()
+    frontier, seen = set(nodes), set()
+    for _ in range(hops):
+        nxt = set()
+        for node in frontier - seen:
+            seen.add(node)
+            for triple in graph.triples((node, None, None)):
+                out.add(triple)
+                nxt.add(triple[2])
+            for triple in graph.triples((None, None, node)):
+                out.add(triple)
+                nxt.add(triple[0])
+        # walk through instances only: a class or a concept would pull in every instance of it
+        frontier = {n for n in nxt if isinstance(n, URIRef) and str(n).startswith(INSTANCE_NS)}
+    return out
+
+
 def plan(current: Iterable[ox.Quad], new_data: list[ox.Quad]) -> WritePlan:
     """Plan replacing the current data (all graphs but the inferred one) by ``new_data``."""
     before_data, before_inferred = _split(current)
@@ -203,7 +230,9 @@ def plan(current: Iterable[ox.Quad], new_data: list[ox.Quad]) -> WritePlan:
     whole = data_graph
     for triple in inferred:
         whole.add(triple)
-    report = validate_graph(whole, focus_nodes=sorted(_touched(data_diff, inferred_diff), key=str))
+    touched = _touched(data_diff, inferred_diff)
+    report = validate_graph(neighbourhood(whole, touched, hops=NEIGHBOURHOOD_HOPS), focus_nodes=sorted(touched, key=str),
+                            only_focus=True)
     problems, unchecked = check_evidence(new_data, data_diff)
     return WritePlan(data_diff, inferred_diff, report, problems, unchecked)
 

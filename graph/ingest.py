@@ -361,7 +361,6 @@ class _Detector:
         self.notes: list[str] = []
         self.not_added: list[str] = []
         self.designated: list[tuple[Span, str, str]] = []  # (mention, "zone"|"division", slug or code)
-        self.designated_unknown: set[Span] = set()
         self.programme_span: Span | None = None
         self.programme_id: str | None = None
         self.policy_id = ""
@@ -418,8 +417,14 @@ class _Detector:
                 policy["issued_on"] = _anchor(self.source, mention.span)
             else:
                 self.notes.append(f"date given but not in the text: --date {self.issued} is not stated, so the policy has no pk:issuedOn")
-        if parse_outline(self.text):
+        outline = parse_outline(self.text)
+        empty = [n for n in _walk(outline) if n.heading.start == n.heading.end]
+        if outline and not empty:
             policy["tasks"] = "outline"
+        elif empty:
+            self.notes.append(
+                f"the outline has a heading with no words (“{self.source.quote(empty[0].block)}” at {empty[0].block.start}): no tasks are taken from it"
+            )
         if patterns.find_objectives(self.text):
             policy["objectives"] = "patterns"
         data: dict[str, Any] = {"source": source, "policies": [policy]}
@@ -542,6 +547,12 @@ class _Detector:
         return [s for s in self.sentences if any(f.role == "issues" for f in patterns.find_responsibilities(self.text, s, bodies))]
 
 
+def _walk(nodes):
+    for node in nodes:
+        yield node
+        yield from _walk(node.children)
+
+
 def _id(label: str, fallback: str) -> str:
     """A readable id from a label: its slug, cut at a word boundary to at most 60 characters."""
     slug = slugify(label)
@@ -581,6 +592,7 @@ def ingest(
     if not lines(source.text):
         raise IngestInputError(f"{path}: the text is empty")
     gaz = gazetteer or load_gazetteer()
+    title = title if title and title.strip() else None
     issued = parse_date_option(date) if date is not None else None
     if url is not None:
         check_url(url)
@@ -604,6 +616,8 @@ def ingest(
         extraction = extractor.run()
     except CurationError as err:
         raise IngestInputError(str(err)) from err
+    except ValueError as err:  # a fact the text cannot give evidence for
+        raise IngestInputError(f"{path}: the extractor cannot use this text: {err}") from err
     if curation is None and detector.programme_id:
         _add_division_zones(extractor, detector)
     for line in extraction.warnings:

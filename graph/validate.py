@@ -112,7 +112,7 @@ def _short(term) -> str | None:
     return str(term)
 
 
-def validate_graph(data: Graph, *, include_ontology: bool = True, focus_nodes=None) -> ValidationReport:
+def validate_graph(data: Graph, *, include_ontology: bool = True, focus_nodes=None, only_focus: bool = False) -> ValidationReport:
     """Validate ``data`` (plus the ontology) against the shipped shapes.
 
     ``focus_nodes`` limits the *report* to results about those nodes, plus every
@@ -120,6 +120,8 @@ def validate_graph(data: Graph, *, include_ontology: bool = True, focus_nodes=No
     conformed before a write, any violation is the write's, while warnings
     elsewhere are old news. (The whole graph is still validated: pyshacl's own
     ``focus_nodes`` mode misjudges ``sh:qualifiedValueShape`` on nested nodes.)
+    With ``only_focus``, violations elsewhere are dropped too: for a subgraph cut
+    around the focus nodes, where nodes at its edge lack what lies beyond it.
     """
     work = Graph()
     for triple in data:
@@ -156,7 +158,7 @@ def validate_graph(data: Graph, *, include_ontology: bool = True, focus_nodes=No
         )
     if focus_nodes is not None:
         keep = {str(n) for n in focus_nodes}
-        results = [r for r in results if r.severity == "Violation" or r.focus_node in keep]
+        results = [r for r in results if r.focus_node in keep or (r.severity == "Violation" and not only_focus)]
     results.sort(key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.focus_node, r.path or "", r.message))
     conforms = not any(r.severity == "Violation" for r in results)
     return ValidationReport(conforms=conforms, results=results, graph=report)
