@@ -213,3 +213,35 @@ def test_blank_nodes_are_refused(curating):
 def test_graph_parameter_must_be_an_absolute_iri(curating, graph):
     resp = curating[0].test_client().get("/rdf-graphs", query_string={"graph": graph})
     assert resp.status_code == 400 and "absolute IRI" in resp.text
+
+
+# --- the same from the command line -----------------------------------------------------------------
+
+
+def test_cli_import_dry_run_refusal_and_commit(built, tmp_path):
+    from support import pilotkg
+
+    data = fresh_copy(built.data_dir, tmp_path / "data")
+    good, bad = tmp_path / "good.ttl", tmp_path / "bad.ttl"
+    good.write_text(GOOD_ZONE.replace("test-xuchang-north", "cli-zone"))
+    bad.write_text(BROKEN_ZONE)
+    graph = CURATION_GRAPH + "-cli"
+    dry = pilotkg("--data", str(data), "import", str(good), "--graph", graph, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"{graph}: +6 -0 triples" in dry.stdout and "Dry run: nothing was changed." in dry.stderr
+    refused = pilotkg("--data", str(data), "import", str(bad), "--graph", graph)
+    assert refused.returncode == 1
+    assert "PilotZoneShape-coversDivision" in refused.stdout and "nothing was changed" in refused.stderr
+    done = pilotkg("--data", str(data), "import", str(good), "--graph", graph)
+    assert done.returncode == 0, done.stderr
+    from pilotkg.graph.store import EmbeddedStore
+
+    store = EmbeddedStore(data / "store", read_only=True)
+    assert bool(store.query(f"ASK {{ GRAPH <{graph}> {{ <{ID}zone/cli-zone> pk:inProvince <{ID}division/410000> }} }}"))
+    store.close()
+    entry = json.loads((data / "audit.jsonl").read_text().splitlines()[-1])
+    assert entry["action"] == "import-commit" and entry["curator"].startswith("cli:")
+    syntax = tmp_path / "broken.ttl"
+    syntax.write_text("<http://a> <http://b> .\n")
+    bad_input = pilotkg("--data", str(data), "import", str(syntax), "--graph", graph)
+    assert bad_input.returncode == 2 and "line 1" in bad_input.stderr

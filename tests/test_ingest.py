@@ -474,6 +474,15 @@ def test_a_text_with_two_objectives_for_one_year_does_not_conform(tmp_path):
     assert any(r.shape.endswith("LabelledShape-label") for r in result.report.violations)
 
 
+def test_an_outline_heading_without_words_leaves_the_tasks_out_with_a_note(tmp_path):
+    text = tmp_path / "odd.txt"
+    text.write_text("Notice on the Seed Industry Pilot Zones of Hainan\n\nI.\n(1)\n(2) Breed new rice.\n", encoding="utf-8")
+    result = ingest(text)
+    assert result.counts()["tasks"] == 0 and result.conforms
+    at = result.source.text.index("(1)")
+    assert f"the outline has a heading with no words (“(1)” at {at}): no tasks are taken from it" in result.notes
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(None, "no such file"), (b"\xff\xfe not utf-8", "not UTF-8 at byte 0"), (b"  \n\n", "the text is empty")],
