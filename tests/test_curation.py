@@ -237,7 +237,8 @@ def test_cli_import_dry_run_refusal_and_commit(built, tmp_path):
     from pilotkg.graph.store import EmbeddedStore
 
     store = EmbeddedStore(data / "store", read_only=True)
-    assert bool(store.query(f"ASK {{ GRAPH <{graph}> {{ <{ID}zone/cli-zone> pk:inProvince <{ID}division/410000> }} }}"))
+    assert bool(store.query(f"ASK {{ GRAPH <{graph}> {{ <{ID}zone/cli-zone> a pk:PilotZone }} }}"))
+    assert bool(store.query(f"ASK {{ <{ID}zone/cli-zone> pk:inProvince <{ID}division/410000> }}"))  # reasoned
     store.close()
     entry = json.loads((data / "audit.jsonl").read_text().splitlines()[-1])
     assert entry["action"] == "import-commit" and entry["curator"].startswith("cli:")
