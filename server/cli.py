@@ -77,10 +77,39 @@ def prepare_store(config: ServerConfig) -> None:
                 store.replace_all(dataset)
         elif not stamp.exists() or stamp.read_text().strip() != digest:
             click.echo(f"loading {dataset} into the embedded store {config.data / STORE_DIR}", err=True)
-            store.replace_all(dataset)
+            reload_keeping_curated(store, dataset)
             stamp.write_text(digest + "\n")
     finally:
         store.close()
+
+
+def reload_keeping_curated(store, dataset) -> None:
+    """Replace the built graphs with a rebuilt dataset, keeping every graph curators
+    wrote (any graph the build does not make), then re-run the reasoning over both.
+
+    A rebuild must not lose what was acknowledged to a curator. Curated data that
+    no longer conforms after a rebuild is kept and its violations are printed, for
+    a curator to fix; it is never dropped silently.
+    """
+    import pyoxigraph as ox
+
+    from pilotkg.graph.curate import commit_update_text, plan
+    from pilotkg.graph.namespaces import INFERRED_GRAPH
+    from pilotkg.graph.store import all_quads
+
+    built_graphs = {q.graph_name for q in ox.parse(path=str(dataset), format=ox.RdfFormat.N_QUADS)}
+    inferred = ox.NamedNode(str(INFERRED_GRAPH))
+    curated = [q for q in all_quads(store) if q.graph_name not in built_graphs and q.graph_name != inferred]
+    store.replace_all(dataset)
+    if not curated:
+        return
+    current = all_quads(store)
+    the_plan = plan(current, [q for q in current if q.graph_name != inferred] + curated)
+    store.update(commit_update_text(the_plan))
+    graphs = sorted({q.graph_name.value for q in curated if isinstance(q.graph_name, ox.NamedNode)})
+    click.echo(f"kept {len(curated)} curated triples in {len(graphs)} graph(s): {', '.join(graphs)}", err=True)
+    for result in the_plan.report.violations:
+        click.echo(f"warning: after the rebuild, curated data violates a shape: {result.focus_node}: {result.message}", err=True)
 
 
 def run(config: ServerConfig) -> None:

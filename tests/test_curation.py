@@ -246,3 +246,24 @@ def test_cli_import_dry_run_refusal_and_commit(built, tmp_path):
     syntax.write_text("<http://a> <http://b> .\n")
     bad_input = pilotkg("--data", str(data), "import", str(syntax), "--graph", graph)
     assert bad_input.returncode == 2 and "line 1" in bad_input.stderr
+
+
+def test_a_rebuild_keeps_what_curators_committed(built, tmp_path):
+    """serve reloads the store when the dataset changes; curated graphs survive, re-reasoned."""
+    from pilotkg.graph.store import EmbeddedStore
+    from pilotkg.server.cli import prepare_store
+    from pilotkg.server.config import ServerConfig
+
+    data = fresh_copy(built.data_dir, tmp_path / "data")
+    token = add_curator(data, "keeper")
+    graph = CURATION_GRAPH + "-kept"
+    with serving(data) as app:
+        resp = app.test_client().put(f"/rdf-graphs?graph={graph}", data=GOOD_ZONE.replace("test-xuchang-north", "kept"),
+                                     content_type=TURTLE, headers=bearer(token))
+        assert resp.status_code == 201, resp.text
+    (data / "store-dataset.sha256").write_text("0" * 64 + "\n")  # as if the seeds had changed and were rebuilt
+    prepare_store(ServerConfig(data=data))
+    store = EmbeddedStore(data / "store", read_only=True)
+    assert bool(store.query(f"ASK {{ GRAPH <{graph}> {{ <{ID}zone/kept> a pk:PilotZone }} }}"))
+    assert bool(store.query(f"ASK {{ <{ID}zone/kept> pk:inProvince <{ID}division/410000> }}"))
+    store.close()
