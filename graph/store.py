@@ -14,6 +14,7 @@ Query results are pyoxigraph's own types (``QuerySolutions``,
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Iterable, Protocol
@@ -32,6 +33,27 @@ READ_ONLY_OPEN_ATTEMPTS = 6  # 0.05 s doubling: at most ~1.5 s of waiting
 
 class StoreError(RuntimeError):
     """The store cannot do what was asked (I/O, a remote store's error); the message says why."""
+
+
+class StoreNotDurable(StoreError):
+    """An update was applied but could not be flushed to disk: it may not survive a crash."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the embedded store read-write (RocksDB's LOCK file): a running server."""
+
+
+def _open_error(path: Path, err: Exception) -> StoreError:
+    """A clear StoreError for a failed read-write open of the embedded store."""
+    text = str(err)
+    if "lock" in text.lower():
+        return StoreLocked(
+            f"the store in {path} is in use by another process (a running `pilotkg serve` on this data folder?): "
+            f"stop the server first ({text})"
+        )
+    if "read-only file system" in text.lower() or "permission denied" in text.lower():
+        return StoreError(f"cannot open the store in {path} for writing: the data folder is not writable ({text})")
+    return StoreError(f"cannot open the store in {path}: {text}")
 
 
 class Store(Protocol):
@@ -91,7 +113,7 @@ class EmbeddedStore:
             try:
                 self._store = ox.Store(str(self.path))
             except (OSError, RuntimeError) as err:
-                raise StoreError(f"cannot open the store in {self.path}: {err}") from err
+                raise _open_error(self.path, err) from err
 
     def _open_read_only(self) -> ox.Store:
         """Open read-only, retrying briefly: RocksDB may be deleting files it just
@@ -138,11 +160,24 @@ class EmbeddedStore:
         return self._store.query(sparql, prefixes=_prefixes(), **kwargs)
 
     def update(self, sparql: str) -> None:
+        """Apply ``sparql`` in one transaction and make it durable before returning.
+
+        RocksDB appends the transaction to its write-ahead log without fsync, so a
+        committed update is in the OS page cache only: it survives the process being
+        killed, not a power cut or a file system that turns read-only (tested). The
+        flush writes it to fsync'ed table files. Raises :class:`StoreError` if the
+        update could not be written (nothing changed), :class:`StoreNotDurable` if it
+        was applied but could not be flushed.
+        """
         refuse_remote(sparql)
         try:
             self._store.update(sparql, prefixes=_prefixes())
         except OSError as err:
             raise StoreError(f"the update could not be written: {err}") from err
+        try:
+            self._store.flush()
+        except OSError as err:
+            raise StoreNotDurable(f"the update was applied but could not be flushed to disk: {err}") from err
 
     def load(self, data: bytes, fmt: str, graph: str | None = None) -> None:
         kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
@@ -162,19 +197,29 @@ class EmbeddedStore:
         return self._read(lambda: sorted(g.value for g in self._store.named_graphs()))
 
     def replace_all(self, nquads: Path) -> None:
-        self._store.clear()
-        self._store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-        self._store.flush()
-        # Compact now, before read-only workers open the store: a background
-        # compaction would delete files their handles still read (seen at 1M quads).
-        self._store.optimize()
+        """Clear the store and bulk-load ``nquads``. Not one transaction: a crash midway leaves
+        part of the file loaded, so callers mark the folder first (see ``pilotkg restore``)."""
+        try:
+            self._store.clear()
+            self._store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            self._store.flush()
+            # Compact now, before read-only workers open the store: a background
+            # compaction would delete files their handles still read (seen at 1M quads).
+            self._store.optimize()
+        except OSError as err:
+            raise StoreError(f"the data could not be written to the store in {self.path}: {err}") from err
 
     def quads(self) -> Iterable[ox.Quad]:
         return iter(self._store)
 
     def close(self) -> None:
-        if not self.read_only:
-            self._store.flush()
+        if not self.read_only and self._store is not None:
+            try:
+                self._store.flush()
+            except OSError as err:  # e.g. a full disk: every committed update was already flushed (see update)
+                logging.getLogger("pilotkg.graph.store").warning(
+                    "could not flush the store in %s on close (%s); each committed write was flushed when it was made",
+                    self.path, err)
         self._store = None  # type: ignore[assignment]
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import signal
 import sys
 
 import click
 
+from pilotkg.graph.backup import RESTORE_MARKER
 from pilotkg.graph.build import DATASET_FILE
 from pilotkg.graph.cli import ensure_built
 from pilotkg.graph.settings import SettingsError, resolve, setting_option
@@ -63,7 +65,18 @@ def serve(ctx: click.Context, **given) -> None:
 
 
 def prepare_store(config: ServerConfig) -> None:
-    """Load the built dataset into the store unless it already holds this very dataset."""
+    """Load the built dataset into the store unless it already holds this very dataset.
+
+    Refuses (StoreError) while a ``pilotkg restore`` into this folder is unfinished:
+    the store then holds part of a backup, and loading the dataset over it would hide that.
+    """
+    marker = config.data / RESTORE_MARKER
+    if not config.store and marker.exists():
+        backup = marker.read_text(encoding="utf-8", errors="replace").strip() or "BACKUP"
+        raise StoreError(
+            f"a restore into {config.data} did not finish (the store may hold part of a backup); "
+            f"run `pilotkg --data {config.data} restore {backup}` again before serving"
+        )
     dataset = config.data / DATASET_FILE
     digest = hashlib.sha256(dataset.read_bytes()).hexdigest()
     stamp = config.data / STAMP_FILE
@@ -118,6 +131,7 @@ def run(config: ServerConfig) -> None:
 
     from .app import create_app
     from .service import Service
+    from .writes import TEST_SLOW_COMMIT
 
     try:
         service = Service(config)
@@ -131,6 +145,9 @@ def run(config: ServerConfig) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    if os.environ.get(TEST_SLOW_COMMIT):
+        click.echo(f"pilotkg: WARNING: {TEST_SLOW_COMMIT} is set (a test-only hook): every write pauses "
+                   f"{os.environ[TEST_SLOW_COMMIT]} s before it commits", err=True)
     click.echo(f"pilotkg serving http://{config.host}:{server.effective_port}/sparql "
                f"({'store ' + config.store if config.store else 'embedded store'}, {config.workers} query workers)", err=True)
     try:

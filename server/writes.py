@@ -4,12 +4,33 @@ reviews (report and exact diff) before committing."""
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
 
 from pilotkg.graph.curate import WritePlan, WriteRefused, apply_update_in_memory, commit_update_text, drop_graph, plan, replace_graph
-from pilotkg.graph.store import all_quads
+from pilotkg.graph.store import StoreNotDurable, all_quads
+
+from .audit import AuditError
+
+log = logging.getLogger("pilotkg.server.writes")
+
+# TEST ONLY, off by default: with PILOTKG_TEST_SLOW_COMMIT=SECONDS in the server's environment, every
+# write logs a line, waits SECONDS inside the write lock (after its plan was validated, just before
+# the store update) and logs a second line as the update starts, so that a test can kill the server
+# at a known point of a commit (tests/test_durability.py). Never set it on a real server.
+TEST_SLOW_COMMIT = "PILOTKG_TEST_SLOW_COMMIT"
+
+
+def _test_only_pause(quads: int) -> None:
+    value = os.environ.get(TEST_SLOW_COMMIT)
+    if not value:
+        return
+    log.warning("%s (test only): waiting %s s before committing %d quads", TEST_SLOW_COMMIT, value, quads)
+    time.sleep(float(value))
+    log.warning("%s (test only): committing %d quads now", TEST_SLOW_COMMIT, quads)
 
 
 @dataclass
@@ -24,7 +45,7 @@ class Import:
     created: float
     plan: WritePlan
     version: int  # the store's data version the plan was computed on
-    status: str = "staged"  # staged | committed | discarded
+    status: str = "staged"  # staged | committing | committed | discarded
     committed_at: float | None = None
     history: list = field(default_factory=list)
 
@@ -85,7 +106,14 @@ class Writes:
                 raise WriteRefused("the write would violate the shapes; nothing was changed", the_plan.report)
             text = commit_update_text(the_plan)
             if text:
-                self.service.store.update(text)
+                _test_only_pause(len(the_plan.data.added) + len(the_plan.data.removed)
+                                 + len(the_plan.inferred.added) + len(the_plan.inferred.removed))
+                try:
+                    self.service.store.update(text)
+                except StoreNotDurable:  # applied (queries see it) but perhaps not on disk: say so, record nothing
+                    self.version += 1
+                    self.service.after_write()
+                    raise
                 self.version += 1
                 self.service.after_write()
             counts = the_plan.data.counts()
@@ -99,8 +127,14 @@ class Writes:
     # -- staged imports ---------------------------------------------------
 
     def stage(self, graph: str, quads: list, *, replace: bool, curator: str) -> Import:
-        the_plan = self.plan_graph(graph, quads, replace=replace)
-        item = Import(uuid.uuid4().hex, graph, replace, quads, curator, time.time(), the_plan, self.version)
+        # Under the write lock, like every other plan: rdflib's SPARQL parser (used by the reasoning
+        # and by pyshacl) is not thread-safe, and concurrent stages failed with 500s (TypeError in
+        # pyparsing, tests/test_durability.py). And the version must be the one the plan was made on:
+        # read after planning, a commit made meanwhile would let a stale plan commit unchecked.
+        with self.lock:
+            version = self.version
+            the_plan = self.plan_graph(graph, quads, replace=replace)
+        item = Import(uuid.uuid4().hex, graph, replace, quads, curator, time.time(), the_plan, version)
         self.imports[item.id] = item
         return item
 
@@ -109,16 +143,29 @@ class Writes:
             raise WriteRefused(f"import {item.id} is {item.status}, not staged", status=409)
 
         def replan():
+            # Checked again under the write lock: two commits of one import sent together both pass the
+            # check above, and the second, planned after the first committed, was recorded a second time.
+            if item.status != "staged":
+                raise WriteRefused(f"import {item.id} is {item.status}, not staged", status=409)
             if item.version != self.version:  # the store changed since staging: plan again on today's data
                 item.plan = self.plan_graph(item.graph, item.quads, replace=item.replace)
                 item.version = self.version
+            item.status = "committing"
             return item.plan
 
-        self.commit(replan, curator=curator, role=role, action="import-commit", request_id=request_id, import_id=item.id)
+        try:
+            self.commit(replan, curator=curator, role=role, action="import-commit", request_id=request_id, import_id=item.id)
+        except (AuditError, StoreNotDurable):  # applied (maybe not recorded or flushed): never commit it twice
+            item.status, item.committed_at = "committed", time.time()
+            raise
+        except BaseException:
+            if item.status == "committing":  # refused or not written: it can be committed again
+                item.status = "staged"
+            raise
         item.status, item.committed_at = "committed", time.time()
         return item
 
     def discard(self, item: Import) -> None:
-        if item.status == "committed":
-            raise WriteRefused(f"import {item.id} is already committed", status=409)
+        if item.status in ("committed", "committing"):
+            raise WriteRefused(f"import {item.id} is already {item.status}", status=409)
         item.status = "discarded"

@@ -6,6 +6,7 @@ validated against the shapes before it commits."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import PurePath
 
@@ -13,7 +14,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template_
 
 from pilotkg.graph.curate import WriteRefused, parse_submission
 from pilotkg.graph.rdfio import EXTENSIONS, FORMATS, RdfSyntaxError
+from pilotkg.graph.store import StoreError, StoreNotDurable
 
+from ..audit import AuditError
 from ..auth import require
 from ..negotiation import GRAPH_TYPES, NotAcceptable, choose, wants_html
 from ..workers import PoolBusy, QueryTimeout, ValidationJob, WorkerFailed
@@ -21,6 +24,7 @@ from ..reports import refused as _refused, report_dict
 from .sparql import error
 
 bp = Blueprint("curation", __name__)
+log = logging.getLogger("pilotkg.server")
 
 # Content-Type → format name of pilotkg.graph.rdfio.FORMATS
 RDF_CONTENT_TYPES = {
@@ -84,6 +88,25 @@ class _Unusable(Exception):
 @bp.errorhandler(_Unusable)
 def _unusable(err: _Unusable) -> Response:
     return error(err.status, str(err))
+
+
+@bp.errorhandler(StoreError)
+def _not_written(err: StoreError) -> Response:
+    """The store could not write (a full disk, a read-only data folder): the transaction did not commit,
+    or (StoreNotDurable) it did but could not be flushed to disk."""
+    if isinstance(err, StoreNotDurable):
+        log.critical("write applied but not flushed to disk (not recorded in the audit log): %s", err)
+        return error(500, f"the write was applied but could not be made durable ({err.__cause__ or err}); "
+                          "it may be lost on restart and is not in the audit log; check the data folder")
+    log.error("write failed: %s", err)
+    return error(500, f"the write could not be written to the store; nothing was changed ({err.__cause__ or err}); "
+                      "the error has been logged")
+
+
+@bp.errorhandler(AuditError)
+def _not_recorded(err: AuditError) -> Response:
+    log.critical("write applied but not recorded: %s", err)
+    return error(500, "the write was applied but could not be recorded in the audit log; the error has been logged")
 
 
 # --------------------------------------------------------------------------- /validate

@@ -10,7 +10,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, g, render_template_string, request
 
-from pilotkg.graph.store import StoreError
+from pilotkg.graph.store import StoreError, StoreNotDurable
 from pilotkg.graph.sparql_safety import RemoteAccessRefused, query_form, refuse_remote, syntax_error_message
 
 from ..audit import AuditError
@@ -167,9 +167,14 @@ def _update(update: str) -> Response:
         return refused(err)
     except SyntaxError as err:
         return error(400, f"malformed update: {syntax_error_message(err)}")
+    except StoreNotDurable as err:
+        log.critical("update by %r applied but not flushed to disk (not recorded): %s", who.name, err)
+        return error(500, f"the update was applied but could not be made durable ({err.__cause__ or err}); "
+                          "it may be lost on restart and is not in the audit log; check the data folder")
     except StoreError as err:
         log.error("update failed: %s", err)
-        return error(500, "the update could not be written; nothing was changed; the error has been logged")
+        return error(500, f"the update could not be written; nothing was changed ({err.__cause__ or err}); "
+                          "the error has been logged")
     except (RuntimeError, ValueError) as err:  # the store refused it (e.g. DROP of a graph that does not exist)
         return error(400, f"the update was refused: {err}")
     return Response(status=204)
