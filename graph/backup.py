@@ -110,6 +110,7 @@ def write_backup(store, path: Path) -> Backup:
     quads, graphs = _count(ox.parse(input=data, format=ox.RdfFormat.N_QUADS))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        checksum_path(path).unlink(missing_ok=True)  # overwriting: until the new one is written, there is none
         write_atomically(path, data)
         write_atomically(checksum_path(path), f"{digest}  {path.name}\n".encode("utf-8"))
     except OSError as err:

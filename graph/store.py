@@ -46,7 +46,7 @@ class StoreLocked(StoreError):
 def _open_error(path: Path, err: Exception) -> StoreError:
     """A clear StoreError for a failed read-write open of the embedded store."""
     text = str(err)
-    if "lock" in text.lower():
+    if "while lock file" in text.lower() or "lock hold by current process" in text.lower():
         return StoreLocked(
             f"the store in {path} is in use by another process (a running `pilotkg serve` on this data folder?): "
             f"stop the server first ({text})"

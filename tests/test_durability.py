@@ -186,8 +186,10 @@ def test_concurrent_writers_are_serialised_and_none_is_lost(server, data, token)
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     for t in threads:
         t.start()
+    deadline = time.monotonic() + 120 * WRITES_PER_CLIENT  # ~8 x 7 s per round of imports, with room
     for t in threads:
-        t.join(60 * WRITES_PER_CLIENT)
+        t.join(max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), f"the writers did not finish within {120 * WRITES_PER_CLIENT} s"
     elapsed = time.perf_counter() - started
     print(f"{CLIENTS} clients x {WRITES_PER_CLIENT} imports: {elapsed:.1f} s")
     assert not failures, failures
@@ -210,7 +212,9 @@ def test_concurrent_writers_are_serialised_and_none_is_lost(server, data, token)
 
 def test_an_import_committed_twice_at_once_is_applied_and_recorded_once(built, tmp_path, monkeypatch):
     """Two commits of one staged import sent together: one 200, one 409, one audit line. The hook
-    holds the first inside the write lock, so the second has passed the status check by then."""
+    holds the first inside the write lock while the second arrives (before the fix, the second
+    waited for the lock, planned again on the data the first had committed, and answered 200 with
+    a second audit line)."""
     data = fresh_copy(built.data_dir, tmp_path / "data")
     token = add_curator(data, "durable")
     monkeypatch.setenv("PILOTKG_TEST_SLOW_COMMIT", "1")
