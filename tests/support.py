@@ -60,8 +60,9 @@ def fresh_copy(source: Path, target: Path) -> Path:
 
 
 @contextmanager
-def serving(data_dir: Path, **settings):
-    config = ServerConfig(data=data_dir, workers=1, **settings)
+def serving(data_dir: Path, *, workers: int = 1, **settings):
+    """A Flask app over ``data_dir`` (store loaded first); its workers and store closed at the end."""
+    config = ServerConfig(data=data_dir, workers=workers, **settings)
     prepare_store(config)
     app = create_app(config)
     try:

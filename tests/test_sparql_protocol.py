@@ -19,16 +19,17 @@ import csv
 import io
 import json
 import re
-import shutil
 import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+from support import fresh_copy
+from support import serving as support_serving
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.query import Result
 
@@ -36,9 +37,6 @@ from pilotkg.graph import __version__
 from pilotkg.graph.build import INFO_FILE
 from pilotkg.graph.namespaces import PREFIXES
 from pilotkg.graph.store_file import run_query
-from pilotkg.server.app import create_app
-from pilotkg.server.cli import prepare_store
-from pilotkg.server.config import ServerConfig
 
 # rdflib's N-Quads, TriG and JSON-LD parsers use its deprecated Dataset/ConjunctiveGraph API.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib")
@@ -147,22 +145,9 @@ def line_count(path: Path) -> int:
     return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
-def fresh_copy(source: Path, target: Path) -> Path:
-    """A copy of the built data folder without its embedded store (the app loads its own)."""
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("store", "store-dataset.sha256"))
-    return target
-
-
-@contextmanager
 def serving(data_dir: Path, **settings):
-    """A Flask app over ``data_dir`` (store loaded first); its workers and store closed at the end."""
-    config = ServerConfig(data=data_dir, workers=2, **settings)
-    prepare_store(config)
-    app = create_app(config)
-    try:
-        yield app
-    finally:
-        app.extensions["pilotkg"].close()
+    """support.serving with two query workers (the parallel tests need a second one)."""
+    return support_serving(data_dir, workers=2, **settings)
 
 
 class Listener:
