@@ -30,3 +30,8 @@ def seeds_dir() -> Path:
 def reference_dir() -> Path:
     """Return the folder holding the gazetteer's reference data."""
     return Path(__file__).resolve().parent / "reference"
+
+
+def queries_dir() -> Path:
+    """Return the folder holding the example queries (``*.rq``)."""
+    return PACKAGE_ROOT / "queries"

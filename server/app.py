@@ -7,9 +7,11 @@ import logging
 import time
 import uuid
 
-from flask import Flask, Response, g, redirect, request, url_for
+from flask import Flask, Response, g, request
 
 from .config import ServerConfig
+from .negotiation import wants_html
+from .site import CONTENT_SECURITY_POLICY, not_found_page
 from .service import Service
 
 access_log = logging.getLogger("pilotkg.server.access")
@@ -22,16 +24,10 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = config.max_body
     app.extensions["pilotkg"] = service or Service(config)
 
-    from .views import admin, curation, health, sparql
+    from .views import admin, browse, curation, docs, downloads, health, home, queries, resources, search, sources, sparql
 
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(curation.bp)
-
-    @app.route("/")
-    def home():
-        return redirect(url_for("sparql.sparql"))
+    for module in (sparql, health, admin, curation, home, queries, resources, sources, search, browse, docs, downloads):
+        app.register_blueprint(module.bp)
 
     @app.errorhandler(413)
     def too_large(_err):
@@ -49,6 +45,8 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
 
     @app.errorhandler(404)
     def not_found(_err):
+        if wants_html(request.headers.get("Accept")):
+            return not_found_page(f"There is no page at {request.path}.")
         return Response(f"no such page: {request.path}\n", status=404, mimetype="text/plain")
 
     @app.before_request
@@ -60,6 +58,9 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
     def log_request(response: Response) -> Response:
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers["X-Request-Id"] = request_id
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
         record = {
             "request_id": request_id,
             "method": request.method,

@@ -51,6 +51,7 @@ class Service:
         self.write_lock = threading.Lock()
         self.writes = Writes(self)
         self._summary: Summary | None = None
+        self.generation = 0  # bumped after every write: caches of pages (search index, downloads) key on it
         self.started_at = time.time()
 
     def run_query(self, query: str, fmt: str, default_graphs=None, named_graphs=None) -> Outcome:
@@ -72,6 +73,7 @@ class Service:
     def after_write(self) -> None:
         """The store changed: forget the summary and let the workers reopen it."""
         self._summary = None
+        self.generation += 1
         self.pool.invalidate()
 
     def graph_counts(self) -> dict[str, int]:

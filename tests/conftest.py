@@ -110,3 +110,20 @@ def run_cli(built, tmp_path_factory):
 
     return run
 
+
+
+@pytest.fixture(scope="module")
+def site_app(built):
+    """The Flask app over the session's built data (one per test module: the store allows one writer)."""
+    from support import serving
+
+    with serving(built.data_dir, query_timeout=10) as application:
+        yield application
+
+
+@pytest.fixture
+def site(site_app):
+    """A test client of :func:`site_app` that asks for HTML, as a browser does."""
+    client = site_app.test_client()
+    client.environ_base["HTTP_ACCEPT"] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    return client

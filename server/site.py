@@ -1,0 +1,166 @@
+"""What every page for people shares: reading the store into plain rows, IRIs
+turned into links on this server, labels, and rendering a template.
+
+Pages read through :func:`select` (the main process's store handle: the pages'
+own queries are small and fixed) or, for SPARQL a person wrote or parameterised,
+through the worker pool (``Service.run_query``), which can stop a slow query.
+Views never touch pyoxigraph terms: :func:`select` gives :class:`Term` values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import pyoxigraph as ox
+from flask import Response, current_app, render_template
+
+from pilotkg.graph import __version__
+from pilotkg.graph.namespaces import PREFIXES
+
+SITE = "https://w3id.org/pilotkg/"
+ID = SITE + "id/"
+ONTOLOGY_NS = "https://w3id.org/pilotkg/ontology#"
+INFERRED_GRAPH = ID + "graph/inferred"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+# Prefixes shown in pages and pre-filled in the editor (the ontology's own first).
+SHOWN_PREFIXES: dict[str, str] = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+
+
+@dataclass(frozen=True)
+class Term:
+    """An RDF term as pages use it: ``kind`` is ``iri``, ``literal`` or ``bnode``."""
+
+    kind: str
+    value: str
+    lang: str | None = None
+    datatype: str | None = None
+
+    @property
+    def is_iri(self) -> bool:
+        return self.kind == "iri"
+
+    @property
+    def href(self) -> str | None:
+        """The link to this term's page on this server, if it is one of ours (else None)."""
+        return local_path(self.value) if self.is_iri else None
+
+    @property
+    def short(self) -> str:
+        """``pk:PilotZone`` for an IRI in a known namespace, else the IRI or the literal's text."""
+        return compact(self.value) if self.is_iri else self.value
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def term(node: Any) -> Term | None:
+    """A :class:`Term` from a pyoxigraph term (None stays None)."""
+    if node is None:
+        return None
+    if isinstance(node, ox.NamedNode):
+        return Term("iri", node.value)
+    if isinstance(node, ox.Literal):
+        dt = node.datatype.value if node.datatype is not None else None
+        return Term("literal", node.value, node.language, None if dt == RDF_LANGSTRING else dt)
+    if isinstance(node, ox.BlankNode):
+        return Term("bnode", node.value)
+    return Term("literal", str(node))
+
+
+def sparql_iri(iri: str) -> str:
+    """``<iri>`` for pasting into a query, refusing characters an IRIREF cannot hold."""
+    if any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
+        raise ValueError(f"not an IRI: {iri!r}")
+    return f"<{iri}>"
+
+
+def sparql_string(text: str) -> str:
+    """A SPARQL string literal holding ``text`` exactly."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+               .replace("\t", "\\t"))
+    return f'"{escaped}"'
+
+
+def service():
+    return current_app.extensions["pilotkg"]
+
+
+def select(query: str) -> list[dict[str, Term | None]]:
+    """Run a SELECT over the whole dataset (default graph = union of the named graphs)
+    and return its rows as dicts of :class:`Term` (None where a variable is unbound)."""
+    solutions = service().store.query(query)
+    names = [v.value for v in solutions.variables]
+    return [{name: term(row[name]) for name in names} for row in solutions]
+
+
+def ask(query: str) -> bool:
+    return bool(service().store.query(query))
+
+
+def local_path(iri: str) -> str | None:
+    """The path of an IRI of ours on this server: ``https://w3id.org/pilotkg/id/zone/x``
+    → ``/id/zone/x``; ontology terms → ``/ontology#Term``. Other IRIs: None."""
+    if iri.startswith(ONTOLOGY_NS):
+        return "/ontology#" + iri[len(ONTOLOGY_NS):]
+    if iri == ONTOLOGY_NS[:-1]:
+        return "/ontology"
+    if iri.startswith(SITE):
+        return "/" + iri[len(SITE):]
+    return None
+
+
+def iri_of_path(path: str) -> str:
+    """The inverse of :func:`local_path` for resource paths (``id/zone/x`` → its IRI)."""
+    return SITE + path.lstrip("/")
+
+
+def compact(iri: str) -> str:
+    """``pk:PilotZone`` for IRIs in a known namespace (longest namespace wins), else the IRI."""
+    best = None
+    for prefix, ns in SHOWN_PREFIXES.items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(best[1])):
+            best = (prefix, ns)
+    if best is None:
+        return iri
+    local = iri[len(best[1]):]
+    if not local or any(c in local for c in "/#?"):
+        return iri if best[0] != "pkr" else "pkr:" + local
+    return f"{best[0]}:{local}"
+
+
+def labels_for(iris: Iterable[str], lang: str = "en") -> dict[str, str]:
+    """rdfs:label (or skos:prefLabel) in ``lang`` (else any) of each IRI; IRIs without one are left out."""
+    iris = sorted({i for i in iris if i})
+    if not iris:
+        return {}
+    values = " ".join(sparql_iri(i) for i in iris)
+    rows = select(f"""SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }}
+        {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }} UNION {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}""")
+    best: dict[str, tuple[int, str]] = {}
+    for row in rows:
+        s, lab = row["s"].value, row["l"]
+        rank = 0 if lab.lang == lang else (1 if not lab.lang else 2)
+        if s not in best or (rank, lab.value) < best[s]:
+            best[s] = (rank, lab.value)
+    return {s: v for s, (_, v) in best.items()}
+
+
+def page(template: str, status: int = 200, **context: Any) -> Response:
+    """Render ``templates/TEMPLATE`` inside the site's layout."""
+    html = render_template(template, version=__version__, **context)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def not_found_page(message: str) -> Response:
+    return page("not_found.html", status=404, message=message)
+
+
+# The pages fetch nothing from another host: scripts, styles and images come from this server.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)

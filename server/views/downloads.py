@@ -1,0 +1,7 @@
+"""(placeholder: filled in by the pages work of issue 5)"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("downloads", __name__)
