@@ -117,13 +117,14 @@ def choose(accept: str | None, offered: dict[str, str], default: str) -> str:
 
 
 def wants_html(accept: str | None) -> bool:
-    """True when a browser asks: text/html ranks above every RDF and results type."""
+    """True when a browser asks: text/html ranks above every RDF and results type.
+
+    Other types do not count: Chromium asks for ``text/html,...,image/avif,image/webp,image/apng,
+    */*;q=0.8,application/signed-exchange;v=b3;q=0.7`` when it opens a page."""
     ranges = parse_accept(accept)
     html = max((r.q for r in ranges if r.type == "text" and r.subtype == "html"), default=0.0)
-    return html > 0 and all(
-        r.q < html or r.type == "*" or r.subtype == "*" or (r.type, r.subtype) in {("text", "html"), ("application", "xhtml+xml")}
-        for r in ranges
-    )
+    data_types = set(SOLUTION_TYPES) | set(GRAPH_TYPES)
+    return html > 0 and all(r.q < html for r in ranges if f"{r.type}/{r.subtype}" in data_types)
 
 
 FORMAT_ALIASES = {

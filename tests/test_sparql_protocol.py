@@ -359,7 +359,8 @@ def test_construct_turtle_keeps_language_tags(client):
     (CURL, "application/sparql-results+json"),
     (None, "application/sparql-results+json"),
     ("", "application/sparql-results+json"),
-    (BROWSER, "application/sparql-results+xml"),  # application/xml;q=0.9 beats */*;q=0.8
+    # A browser's navigation Accept gets the editor with the query (tests/test_editor_page.py);
+    # the same header with format= gets results: see test_browser_accept_with_format_gets_results.
     ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
     ("application/sparql-results+json;q=0.1, text/tab-separated-values", "text/tab-separated-values"),
     ("application/sparql-results+json;q=0, */*", "application/sparql-results+xml"),
@@ -471,6 +472,13 @@ def test_service_description_for_comunica_is_nquads(client):
     assert any(p == SD.endpoint for _, p, _, _ in ds.quads((None, None, None, None)))
 
 
+def test_browser_accept_with_format_gets_results(client, dataset_store):
+    resp = client.get("/sparql", query_string={"query": ZONES, "format": "xml"}, headers={"Accept": BROWSER})
+    assert resp.status_code == 200
+    assert resp.mimetype == "application/sparql-results+xml"
+    assert rows_of(resp) == expected_rows(dataset_store, ZONES)
+
+
 def test_get_without_query_from_a_browser_is_an_html_page(client):
     resp = client.get("/sparql", headers={"Accept": BROWSER})
     assert resp.status_code == 200
@@ -479,10 +487,11 @@ def test_get_without_query_from_a_browser_is_an_html_page(client):
     assert "http://localhost/sparql" in resp.text
 
 
-def test_root_redirects_to_the_endpoint(client):
-    resp = client.get("/")
-    assert resp.status_code in (301, 302, 308)
-    assert resp.headers["Location"].endswith("/sparql")
+def test_root_is_the_home_page_and_links_the_endpoint(client):
+    resp = client.get("/", headers={"Accept": BROWSER})
+    assert resp.status_code == 200
+    assert resp.mimetype == "text/html"
+    assert 'href="/sparql"' in resp.text
 
 
 def test_health(client, built):

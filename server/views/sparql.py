@@ -1,26 +1,35 @@
 """The SPARQL 1.1 Protocol on ``/sparql``: queries by GET, POST form and POST
 ``application/sparql-query``; updates by POST with a curator's bearer token
 (role curator or admin, see :mod:`pilotkg.server.auth`), each recorded in the
-audit log; the Service Description (or, for a browser, a query page) when no
-query is given."""
+audit log; the Service Description when no query is given.
+
+A browser (``text/html`` ranked first, see :func:`wants_html`) that GETs
+``/sparql`` gets the query editor instead, with ``?query=`` filled in and run on
+load, so a shared link reproduces a result; ``format=`` (or ``download=``) in the
+URL always means the results themselves. ``download=1`` adds
+``Content-Disposition: attachment`` so that a download link saves a file."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, render_template_string, request
+from flask import Blueprint, Response, current_app, g, request
 
+from pilotkg.graph.resources import queries_dir
 from pilotkg.graph.store import StoreError, StoreNotDurable
 from pilotkg.graph.sparql_safety import RemoteAccessRefused, query_form, refuse_remote, syntax_error_message
 
 from ..audit import AuditError
 from ..auth import require
+from ..examples import ExampleQueryError, load_examples
 from pilotkg.graph.curate import WriteRefused
 
 from ..reports import refused
 from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_override, wants_html
 from ..service import Service
 from ..service_description import service_description
+from ..site import ONTOLOGY_NS, SHOWN_PREFIXES, SITE, page
 from ..workers import PoolBusy, QueryTimeout, WorkerFailed
 
 bp = Blueprint("sparql", __name__)
@@ -60,6 +69,8 @@ def sparql() -> Response:
         default_graphs, named_graphs = args.getlist("default-graph-uri"), args.getlist("named-graph-uri")
         if query is None:
             return _describe()
+        if "format" not in args and "download" not in args and wants_html(request.headers.get("Accept")):
+            return _editor(query)
     else:
         mimetype = request.mimetype
         if mimetype == FORM:
@@ -109,6 +120,10 @@ def _query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Re
     form = query_form(query)
     kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "solutions"
     try:
+        download = _download_wanted(request.values.get("download"))
+    except ValueError as err:
+        return error(400, str(err))
+    try:
         fmt_param = request.values.get("format")
         if fmt_param:
             fmt = format_override(fmt_param, kind)
@@ -147,7 +162,28 @@ def _query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Re
         "X-Pilotkg-Truncated": "true" if outcome.truncated else "false",
         "Vary": "Accept",
     }
+    if download:
+        headers["Content-Disposition"] = f"attachment; filename=results.{DOWNLOAD_EXTENSIONS[fmt]}"
     return Response(outcome.body, status=200, content_type=outcome.media_type, headers=headers)
+
+
+# The file name a download link saves the results under, per format.
+DOWNLOAD_EXTENSIONS = {
+    "json": "json", "xml": "srx", "csv": "csv", "tsv": "tsv",
+    "turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "rdfxml": "rdf", "trig": "trig", "nquads": "nq",
+}
+
+
+def _download_wanted(value: str | None) -> bool:
+    """``download=1`` (or ``true``) asks for the results as an attachment; ``0``/``false``/absent do not."""
+    if value is None:
+        return False
+    flag = value.strip().lower()
+    if flag in ("1", "true", "yes"):
+        return True
+    if flag in ("", "0", "false", "no"):
+        return False
+    raise ValueError(f"download={value!r} is not understood; use download=1 to save the results as a file")
 
 
 def _update(update: str) -> Response:
@@ -182,7 +218,7 @@ def _update(update: str) -> Response:
 
 def _describe() -> Response:
     if wants_html(request.headers.get("Accept")):
-        return Response(render_template_string(QUERY_PAGE, endpoint=request.base_url), mimetype="text/html")
+        return _editor(None)
     try:
         fmt = choose(request.headers.get("Accept"), GRAPH_TYPES, "turtle")
     except NotAcceptable as err:
@@ -191,21 +227,68 @@ def _describe() -> Response:
     return Response(body, content_type=media, headers={**CORS_HEADERS, "Vary": "Accept"})
 
 
-QUERY_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>pilotkg SPARQL endpoint</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-textarea{width:100%;height:14rem;font-family:monospace}</style></head>
-<body><h1>pilotkg SPARQL endpoint</h1>
-<p>China's reform pilot zones as linked data. Send SPARQL 1.1 queries to <code>{{ endpoint }}</code>
-(GET or POST); the default graph is the union of all named graphs, and the prefixes
-<code>pk:</code>, <code>pkr:</code>, <code>role:</code>, <code>theme:</code>, <code>oa:</code>, <code>rdfs:</code>,
-<code>skos:</code> … are predeclared.</p>
-<form method="get" action="{{ endpoint }}">
-<textarea name="query" aria-label="SPARQL query">SELECT ?zone ?label WHERE {
-  ?zone a pk:PilotZone ; rdfs:label ?label .
-} ORDER BY ?label</textarea>
-<p><label>Results as <select name="format">
-<option value="json">JSON</option><option value="xml">XML</option><option value="csv">CSV</option>
-<option value="tsv">TSV</option></select></label> <button type="submit">Run</button></p>
-</form></body></html>
+# The editor's query when none is given: the predeclared prefixes (written out, so a
+# query copied elsewhere still runs) and a question every dataset of this shape answers.
+DEFAULT_QUERY_BODY = """\
+# The pilot zones of each programme, with the province each lies in.
+# Edit the query and press Ctrl+Enter (Cmd+Enter on a Mac) to run it.
+SELECT DISTINCT ?programme ?zone ?zoneName ?province WHERE {
+  ?programme a pk:PilotProgramme ; pk:hasZone ?zone .
+  ?zone rdfs:label ?zoneName .
+  FILTER(LANG(?zoneName) = "en")
+  OPTIONAL {
+    ?zone pk:inProvince/rdfs:label ?province .
+    FILTER(LANG(?province) = "en")
+  }
+}
+ORDER BY ?programme ?zoneName
+LIMIT 100
 """
+
+
+def default_query() -> str:
+    prologue = "".join(f"PREFIX {prefix}: <{ns}>\n" for prefix, ns in SHOWN_PREFIXES.items())
+    return prologue + "\n" + DEFAULT_QUERY_BODY
+
+
+# The example queries offered in the editor's menu, read again when a file changes.
+_examples_cache: tuple[tuple, list[dict]] | None = None
+
+
+def editor_examples() -> list[dict]:
+    """Name, title, query text and parameter names of each example query (sorted by title),
+    for the editor's menu; an empty list (and a logged error) if they cannot be read."""
+    global _examples_cache
+    folder = Path(queries_dir())
+    try:
+        key = tuple((path.name, path.stat().st_mtime_ns) for path in sorted(folder.glob("*.rq")))
+        if _examples_cache is None or _examples_cache[0] != key:
+            examples = [
+                {"name": q.name, "title": q.title, "query": q.body, "params": [param.name for param in q.params]}
+                for q in load_examples(folder).values()
+            ]
+            _examples_cache = (key, examples)
+        return _examples_cache[1]
+    except (OSError, ExampleQueryError) as err:
+        log.error("the example queries could not be read for the editor: %s", err)
+        return []
+
+
+def _editor(query: str | None) -> Response:
+    """The query editor page; a given (non-blank) query is filled in and run when the page loads."""
+    given = query is not None and query.strip() != ""
+    response = page(
+        "editor.html",
+        endpoint=request.base_url,
+        query=query if given else default_query(),
+        autorun=given,
+        prefixes=SHOWN_PREFIXES,
+        site_ns=SITE,
+        ontology_ns=ONTOLOGY_NS,
+        row_limit=service().config.max_rows,
+        default_graphs=request.args.getlist("default-graph-uri"),
+        named_graphs=request.args.getlist("named-graph-uri"),
+        examples=editor_examples(),
+    )
+    response.headers["Vary"] = "Accept"
+    return response
