@@ -71,3 +71,46 @@ _OX_POSITION = re.compile(r"^error at (\d+):(\d+): ")
 def syntax_error_message(err: SyntaxError) -> str:
     """pyoxigraph's "error at 5:2: expected ..." as "line 5, column 2: expected ..."."""
     return _OX_POSITION.sub(lambda m: f"line {m.group(1)}, column {m.group(2)}: ", str(err))
+
+
+# --- Variables, for filling in parameterised queries ------------------------------------------
+
+# SPARQL 1.1 grammar: VARNAME ::= ( PN_CHARS_U | [0-9] ) ( PN_CHARS_U | [0-9] | #x00B7 | [#x0300-#x036F] | [#x203F-#x2040] )*
+_PN_CHARS_U = (
+    "A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+    "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF"
+)
+# A backslash before the sigil makes it a prefixed name's escaped character (ex:a\$b), not a variable.
+_VARIABLE = re.compile(
+    rf"(?<!\\)([?$])([{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)"
+)
+
+
+def variable_tokens(query: str) -> list[tuple[str, str, int, int]]:
+    """The variables written in ``query`` outside strings, IRIs and comments, in order,
+    as ``(sigil, name, start, end)`` with offsets into ``query`` itself (``?x`` and ``$x``
+    are the same variable in SPARQL; the sigil tells which way it was written)."""
+    found = []
+    position = 0
+    for skipped in [*_SKIP.finditer(query), None]:
+        end = skipped.start() if skipped else len(query)
+        for m in _VARIABLE.finditer(query, position, end):
+            found.append((m.group(1), m.group(2), m.start(), m.end()))
+        if skipped:
+            position = skipped.end()
+    return found
+
+
+def replace_variables(query: str, replacements: dict[str, str], sigil: str = "$") -> str:
+    """``query`` with each variable written ``<sigil>name`` (name a key of ``replacements``)
+    replaced by ``replacements[name]``, which must already be SPARQL syntax (an IRI in
+    angle brackets, a literal). Variables inside strings, IRIs and comments are left alone,
+    as are those written with the other sigil."""
+    pieces, last = [], 0
+    for token_sigil, name, start, end in variable_tokens(query):
+        if token_sigil == sigil and name in replacements:
+            pieces.append(query[last:start])
+            pieces.append(replacements[name])
+            last = end
+    pieces.append(query[last:])
+    return "".join(pieces)
