@@ -129,6 +129,7 @@ SELECT ?programme (COALESCE(?stated, ?earliestAct) AS ?start) ?end WHERE {
         { ?programme (pk:establishedBy|^pk:establishes)/pk:issuedOn ?act }
         UNION { ?task pk:concernsProgramme ?programme ; pk:taskOf+ ?policy . ?policy a pk:Policy ; pk:issuedOn ?act }
         UNION { ?programme pk:hasBatch/pk:approvedOn|pk:hasZone/pk:approvedOn ?act }
+        UNION { ?programme pk:hasZone|pk:hasBatch/pk:hasZone ?zone . ?zone pk:designatedBy/pk:issuedOn ?act }
         UNION { ?report pk:reports ?programme ; pk:publishedOn ?act }
         BIND(YEAR(?act) AS ?actYear)
         FILTER(BOUND(?actYear))  # a month and day without a year dates nothing

@@ -10,8 +10,10 @@ Periods. A programme's start and end are its ``pk:startDate`` and ``pk:endDate``
 when the text states them. When no start is stated, the page shows the earliest
 dated event of the programme instead, as the date by which it was running (an
 upper bound on its start): a policy that establishes it issued (``pk:issuedOn``),
-one of its batches or zones approved (``pk:approvedOn``), a policy designating one
-of its zones issued, a source text reporting it published (``pk:publishedOn``).
+a policy with a task about it (``pk:concernsProgramme``) issued, one of its batches
+or zones approved (``pk:approvedOn``), a policy designating one of its zones issued,
+a source text reporting it published (``pk:publishedOn``). The example query
+``programmes-in-year`` (``queries/programmes-in-year.rq``) applies the same rule.
 An end that is not stated stays open. Dates keep the precision the text gives
 (year, month or day); a day and month without a year (``xsd:gMonthDay``) cannot
 be placed in time and is left out.
@@ -197,7 +199,8 @@ class DatedEvent:
     """Something dated that belongs to a programme: ``kind`` says what happened to ``label``."""
 
     date: PartialDate
-    kind: str  # "policy issued", "batch approved", "zone approved", "zone's policy issued", "source published"
+    kind: str  # "policy issued", "policy with a task about it issued", "batch approved", "zone approved",
+    #            "zone's policy issued", "source published"
     label: str
     iri: str
 
@@ -340,6 +343,12 @@ Q_ZONE_DATES = """SELECT DISTINCT ?z ?prop ?o ?policy WHERE {
   { ?z pk:approvedOn ?o . BIND(pk:approvedOn AS ?prop) }
   UNION
   { ?z pk:designatedBy ?policy . ?policy pk:issuedOn ?o . BIND(pk:issuedOn AS ?prop) }
+}"""
+
+Q_TASK_POLICIES = """SELECT DISTINCT ?p ?policy ?issued WHERE {
+  ?p a pk:PilotProgramme .
+  ?task pk:concernsProgramme ?p ; pk:taskOf+ ?policy .
+  ?policy a pk:Policy ; pk:issuedOn ?issued .
 }"""
 
 Q_REPORTED = """SELECT DISTINCT ?p ?source ?published WHERE {
@@ -491,6 +500,12 @@ def load_home_data() -> HomeData:
                          else ("zone's policy issued", row["policy"].value))
         for p_iri in zone_programmes.get(zone, ()):
             programmes[p_iri].events.append(DatedEvent(d, kind, "", subject))
+
+    for row in select(Q_TASK_POLICIES):
+        d = PartialDate.parse(row["issued"])
+        if d and row["p"].value in programmes:
+            programmes[row["p"].value].events.append(DatedEvent(d, "policy with a task about it issued", "",
+                                                                row["policy"].value))
 
     for row in select(Q_REPORTED):
         d = PartialDate.parse(row["published"])
