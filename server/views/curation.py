@@ -10,17 +10,20 @@ import logging
 import re
 from pathlib import PurePath
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template_string, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from pilotkg.graph.curate import WriteRefused, parse_submission
 from pilotkg.graph.rdfio import EXTENSIONS, FORMATS, RdfSyntaxError
 from pilotkg.graph.store import StoreError, StoreNotDurable
 
+from .. import validation_pages
 from ..audit import AuditError
 from ..auth import require
 from ..negotiation import GRAPH_TYPES, NotAcceptable, choose, wants_html
 from ..workers import PoolBusy, QueryTimeout, ValidationJob, WorkerFailed
 from ..reports import refused as _refused, report_dict
+from .docs import unknown_parameters
 from .sparql import error
 
 bp = Blueprint("curation", __name__)
@@ -115,40 +118,79 @@ def _not_recorded(err: AuditError) -> Response:
 @bp.route("/validate", methods=["GET", "POST"])
 def validate() -> Response:
     if request.method == "GET":
-        return Response(render_template_string(VALIDATE_PAGE), mimetype="text/html")
-    data, fmt, _name = _submitted()
+        return _validate_form()
+    html = _report_format() == "html"
+    try:
+        data, fmt, _name = _submitted()
+    except _Unusable as err:
+        if html:  # the form again, with what was sent and what is wrong with it
+            return validation_pages.form_page(status=err.status, error=validation_pages.input_error(str(err)),
+                                              **_form_fields())
+        raise
+    except RequestEntityTooLarge:
+        if html:
+            return validation_pages.form_page(status=413, error=validation_pages.input_error(
+                f"the submitted data is larger than the limit of {service().config.max_body:,} bytes "
+                "(setting max-body); validate a smaller part, or split the file"))
+        raise
     with_graph = request.args.get("with") == "graph" or request.form.get("with") == "graph"
     try:
         outcome = service().pool.run(ValidationJob(data, fmt, with_graph))
     except QueryTimeout as err:
-        return error(503, f"validation ran past the time limit and was stopped: {err}")
+        return _validation_error(html, 503, f"validation ran past the time limit and was stopped: {err}", data, fmt, with_graph)
     except (PoolBusy, WorkerFailed) as err:
-        return error(503, str(err))
+        return _validation_error(html, 503, str(err), data, fmt, with_graph)
     if outcome.status == "syntax":
-        return error(400, f"the data does not parse: {outcome.message}")
+        return _validation_error(html, 400, f"the data does not parse: {outcome.message}", data, fmt, with_graph)
     if outcome.status != "ok":
-        return error(500, "validation failed; the error has been logged")
+        return _validation_error(html, 500, "validation failed; the error has been logged", data, fmt, with_graph)
     report = json.loads(outcome.body)
-    return _render_report(report)
+    return _render_report(report, submitted=(data, fmt, with_graph))
 
 
-def _render_report(report: dict, status: int = 200) -> Response:
+def _report_format() -> str:
+    """What the report is wanted as: ``turtle``, ``html`` or ``json`` (``format=`` first, then Accept)."""
     wanted = request.args.get("format") or ""
     accept = request.headers.get("Accept", "")
     if wanted == "turtle" or (not wanted and "text/turtle" in accept and "application/json" not in accept):
-        return Response(report["turtle"], status=status, mimetype="text/turtle")
+        return "turtle"
     if wanted == "html" or (not wanted and wants_html(accept)):
-        return Response(render_template_string(REPORT_PAGE, report=report, groups=_by_focus(report["results"])),
-                        status=status, mimetype="text/html")
+        return "html"
+    return "json"
+
+
+def _render_report(report: dict, status: int = 200, submitted: tuple | None = None) -> Response:
+    wanted = _report_format()
+    if wanted == "turtle":
+        return Response(report["turtle"], status=status, mimetype="text/turtle")
+    if wanted == "html":
+        data, fmt, with_graph = submitted or (b"", "turtle", bool(report.get("with_graph")))
+        return validation_pages.report_page(report, status=status, text=validation_pages.submitted_text(data),
+                                            fmt=fmt, with_graph=with_graph)
     body = {k: v for k, v in report.items() if k != "turtle"}
     return Response(json.dumps(body, ensure_ascii=False, indent=2), status=status, mimetype="application/json")
 
 
-def _by_focus(results: list[dict]) -> list[tuple[str, list[dict]]]:
-    groups: dict[str, list[dict]] = {}
-    for r in results:
-        groups.setdefault(r["focus_node"], []).append(r)
-    return sorted(groups.items())
+def _validate_form() -> Response:
+    """GET /validate: the page to paste or upload data (it takes no parameters)."""
+    refusal = unknown_parameters()
+    if refusal is not None:
+        return refusal
+    return validation_pages.form_page()
+
+
+def _form_fields() -> dict:
+    """What the form sent besides the data, to show it again (the form is parsed by now)."""
+    return {"text": request.form.get("data") or "", "fmt": request.form.get("format") or "turtle",
+            "with_graph": request.form.get("with") == "graph"}
+
+
+def _validation_error(html: bool, status: int, message: str, data: bytes, fmt: str, with_graph: bool) -> Response:
+    if not html:
+        return error(status, message)
+    text = validation_pages.submitted_text(data)
+    return validation_pages.form_page(status=status, error=validation_pages.input_error(message, text), text=text,
+                                      fmt=fmt, with_graph=with_graph)
 
 
 # --------------------------------------------------------------------------- auth (curators)
@@ -286,24 +328,3 @@ def _get_graph(graph: str) -> Response:
     if outcome.status != "ok":
         return error(500, "the graph could not be read")
     return Response(outcome.body, content_type=outcome.media_type, headers={"Access-Control-Allow-Origin": "*"})
-
-
-VALIDATE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Validate data — pilotkg</title></head>
-<body><h1>Validate RDF against the pilotkg shapes</h1>
-<form method="post" action="/validate?format=html" enctype="multipart/form-data">
-<p><label>Paste Turtle <textarea name="data" rows="14" cols="100"></textarea></label></p>
-<p><label>or upload a file <input type="file" name="file"></label>
-<label>format <select name="format"><option value="turtle">Turtle</option><option value="ntriples">N-Triples</option>
-<option value="nquads">N-Quads</option><option value="trig">TriG</option><option value="rdfxml">RDF/XML</option>
-<option value="jsonld">JSON-LD</option></select></label></p>
-<p><label><input type="checkbox" name="with" value="graph"> with the current graph (references to existing bodies and divisions resolve)</label></p>
-<p><button type="submit">Validate</button></p></form></body></html>"""
-
-REPORT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Validation report — pilotkg</title></head>
-<body><h1>{{ "Conforms" if report.conforms else "Does not conform" }}</h1>
-<p>{{ report.results|length }} result(s){% if report.with_graph %}, validated with the current graph{% endif %}.</p>
-{% for focus, results in groups %}<section><h2><code>{{ focus }}</code></h2><ul>
-{% for r in results %}<li><strong>{{ r.severity }}</strong>: {{ r.message }}
-{% if r.path %}<br>path <code>{{ r.path }}</code>{% endif %}{% if r.value %}, value <code>{{ r.value }}</code>{% endif %}
-<br>shape <code>{{ r.shape }}</code></li>{% endfor %}</ul></section>{% endfor %}
-</body></html>"""
