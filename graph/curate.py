@@ -145,13 +145,21 @@ def validate_submission(quads: list[ox.Quad], context: Iterable[ox.Quad] | None 
                 data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
     for triple in submitted:
         data.add(triple)
+    if context is not None:
+        # As writes are checked: reason over and validate the region around the submitted
+        # subjects (NEIGHBOURHOOD_HOPS either way), not the whole dataset (~6 s → well under 1 s).
+        data = neighbourhood(data, set(subjects), hops=NEIGHBOURHOOD_HOPS)
+        for triple in submitted:
+            data.add(triple)
     try:
         inferred = close(ontology_graph(), data)
     except InconsistentGraph:
         inferred = Graph()  # the shapes still report what is wrong
     for triple in inferred:
         data.add(triple)
-    return validate_graph(data, focus_nodes=subjects if context is not None else None)
+    if context is None:
+        return validate_graph(data)
+    return validate_graph(data, focus_nodes=subjects, only_focus=True)
 
 
 # --------------------------------------------------------------------------- planning writes
