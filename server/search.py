@@ -101,6 +101,8 @@ GROUPS = (
     Group("divisions", "Administrative divisions", frozenset({
         PK + "AdministrativeDivision", PK + "ProvinceLevelDivision", PK + "PrefectureLevelDivision",
         PK + "CountyLevelDivision"})),
+    Group("responsibilities", "Responsibilities", frozenset({PK + "Responsibility"})),
+    Group("objectives", "Objectives", frozenset({PK + "Objective"})),
     Group("sources", "Source documents", frozenset({PK + "SourceDocument"})),
     Group("other", "Other", None),
 )

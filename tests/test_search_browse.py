@@ -22,7 +22,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 GROUP_ORDER = ["Pilot zones", "Pilot programmes and batches", "Policies", "Responsible bodies", "Reform tasks",
-               "Administrative divisions", "Source documents", "Other"]
+               "Administrative divisions", "Responsibilities", "Objectives", "Source documents", "Other"]
 
 
 # --- a small HTML tree, enough to read the pages as a browser test would ------------------------
@@ -305,7 +305,8 @@ def test_results_are_grouped_by_class_in_a_fixed_order(site, sparql):
         assert count == len(hits) or (count > len(hits) and section.all("p", "more"))
         assert all(h.all("mark") for h in hits), "a hit without highlighted text"
     classes = {"Pilot zones": "pk:PilotZone", "Policies": "pk:Policy", "Reform tasks": "pk:ReformTask",
-               "Responsible bodies": "pk:ResponsibleBody", "Source documents": "pk:SourceDocument"}
+               "Responsible bodies": "pk:ResponsibleBody", "Source documents": "pk:SourceDocument",
+               "Responsibilities": "pk:Responsibility", "Objectives": "pk:Objective"}
     for name, cls in classes.items():
         paths = hit_paths(group_titled(groups, name))
         if paths:
