@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from pilotkg.graph.namespaces import sparql_prologue
 
+from .results import GRAPH_RDF_FORMATS
 from .site import (ID, INFERRED_GRAPH, ONTOLOGY_NS, SHOWN_PREFIXES, Term, compact, labels_for, local_path, select, service,
                    sparql_iri, sparql_string)
 
@@ -654,14 +655,7 @@ def _quads(solutions) -> list[ox.Quad]:
     return quads
 
 
-RDF_SERIALIZERS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
+RDF_SERIALIZERS = GRAPH_RDF_FORMATS  # the endpoint's graph formats, one table for both
 QUAD_FORMATS = ("trig", "nquads")
 
 

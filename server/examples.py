@@ -53,6 +53,8 @@ from pilotkg.graph.sparql_safety import (
     variable_tokens,
 )
 
+from .site import sparql_iri, sparql_string
+
 FRONT_MATTER_MARK = "#+"
 QUERY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PARAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -416,16 +418,8 @@ def _file_position(text: str, err: SyntaxError) -> str:
 # --- Values ---------------------------------------------------------------------------------------
 
 
-def serialise_iri(iri: str) -> str:
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) or any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
-        raise ValueError(f"not an IRI: {iri!r}")
-    return f"<{iri}>"
-
-
-def serialise_string(text: str) -> str:
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-               .replace("\t", "\\t"))
-    return f'"{escaped}"'
+serialise_iri = sparql_iri  # absolute IRIs only, as SPARQL text
+serialise_string = sparql_string
 
 
 def check_integer(param: Parameter, value: str) -> int:

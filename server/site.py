@@ -9,6 +9,7 @@ Views never touch pyoxigraph terms: :func:`select` gives :class:`Term` values.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -71,8 +72,8 @@ def term(node: Any) -> Term | None:
 
 
 def sparql_iri(iri: str) -> str:
-    """``<iri>`` for pasting into a query, refusing characters an IRIREF cannot hold."""
-    if any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
+    """``<iri>`` for pasting into a query, refusing relative IRIs and characters an IRIREF cannot hold."""
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) or any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
         raise ValueError(f"not an IRI: {iri!r}")
     return f"<{iri}>"
 
