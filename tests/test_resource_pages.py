@@ -194,6 +194,35 @@ def test_evidence_links_point_at_the_quoted_characters(site, site_app, zones):
     assert checked >= len(zones)
 
 
+def test_every_resource_with_evidence_links_each_quote_to_its_characters(site, site_app):
+    """Not only zones: every resource of every kind that carries pk:evidence (tasks, bodies,
+    responsibilities, policies, programmes, batches, objectives…) shows each of its quotes with a
+    link whose RFC 5147 range slices exactly that quote out of the text the server serves."""
+    found = rows(site_app, f"""SELECT ?s ?src ?start ?end ?exact WHERE {{
+        ?s <{PK}evidence> ?ev . FILTER NOT EXISTS {{ ?s a <{PK}SourceDocument> }}
+        ?ev <{OA}hasSource> ?src ; <{OA}hasSelector> ?pos, ?quote .
+        ?pos <{OA}start> ?start ; <{OA}end> ?end . ?quote <{OA}exact> ?exact }}""")
+    expected: dict[str, set[tuple[str, int, int, str]]] = {}
+    for r in found:
+        doc = r["src"].value[len(ID + "source/"):]
+        expected.setdefault(r["s"].value, set()).add((doc, int(r["start"].value), int(r["end"].value), r["exact"].value))
+    kinds = {iri[len(ID):].split("/", 1)[0] for iri in expected}
+    assert {"zone", "task", "responsibility", "policy"} <= kinds, kinds
+    texts: dict[str, str] = {}
+    for iri, evidence in sorted(expected.items()):
+        resp = site.get(path_of(iri))
+        assert resp.status_code == 200, iri
+        items = Page(resp.text).find("li", cls="evidence")
+        links = {a.attrs["href"] for li in items for a in li.find("a", cls="evidence-link")}
+        quotes = {q.text for li in items for q in li.find(cls="quote")}
+        for doc, start, end, exact in evidence:
+            assert f"/source/{doc}#char={start},{end}" in links, (iri, doc, start, end)
+            assert exact in quotes, (iri, exact)
+            if doc not in texts:
+                texts[doc] = site.get(f"/source/{doc}.txt").data.decode("utf-8")
+            assert texts[doc][start:end] == exact, (iri, doc, start, end)
+
+
 def test_source_page_shows_the_text_exactly_and_highlights_char_on_the_server(site, site_app, zone):
     ev = evidence_of(site_app, zone)[0]
     doc = ev["src"].value[len(ID + "source/"):]
