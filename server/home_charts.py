@@ -227,18 +227,20 @@ def place_point_labels(items: Sequence[tuple[float, float, str]], obstacles: Seq
     """Greedy labelling of points: each (x, y, text), in order, gets the first spot around it
     (right, left, above, below, then the diagonals) whose box stays inside ``bounds`` and
     overlaps no obstacle and no label placed before it; None when no spot is free."""
-    taken = list(obstacles)
+    taken = _BoxGrid(font_size * 2)
+    for obstacle in obstacles:
+        taken.add(obstacle)
     placed: list[PlacedLabel | None] = []
     for x, y, text in items:
         width = text_width(text, font_size)
         choice = None
         for dx, dy, anchor in _label_candidates(radius, font_size):
             box = label_box(x + dx, y + dy, width, font_size, anchor)
-            if box.inside(bounds) and not any(box.overlaps(other, 1.0) for other in taken):
+            if box.inside(bounds) and not taken.overlaps(box, 1.0):
                 choice = PlacedLabel(x + dx, y + dy, anchor, box)
                 break
         if choice is not None:
-            taken.append(choice.box)
+            taken.add(choice.box)
         placed.append(choice)
     return placed
 
@@ -253,23 +255,74 @@ def spread_markers(points: Sequence[tuple[float, float]], radius: float, gap: fl
     same places."""
     min_distance = 2 * radius + gap
     placed: list[tuple[float, float]] = []
+    near = _PointGrid(min_distance)  # the placed markers by grid cell: only neighbouring cells can be too close
     for x, y in points:
         spot = (x, y)
         ring = 0
-        while any(math.dist(spot, other) < min_distance for other in placed):
+        while near.any_within(spot, min_distance):
             ring += 1
             found = None
             for k in range(6 * ring):
                 angle = 2 * math.pi * k / (6 * ring) + (math.pi / (6 * ring) if ring % 2 == 0 else 0.0)
                 candidate = (x + ring * min_distance * math.cos(angle), y - ring * min_distance * math.sin(angle))
-                if all(math.dist(candidate, other) >= min_distance for other in placed):
+                if not near.any_within(candidate, min_distance):
                     found = candidate
                     break
             if found is not None:
                 spot = found
                 break
         placed.append(spot)
+        near.add(spot)
     return placed
+
+
+class _PointGrid:
+    """Points bucketed in square cells of side ``cell``: a point closer than ``cell`` to a
+    query lies in one of the 3 × 3 cells around it, so a lookup costs a few comparisons,
+    not one per point (the map has thousands of markers at 1M quads)."""
+
+    def __init__(self, cell: float):
+        self.cell = cell
+        self.cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
+
+    def add(self, point: tuple[float, float]) -> None:
+        key = (math.floor(point[0] / self.cell), math.floor(point[1] / self.cell))
+        self.cells.setdefault(key, []).append(point)
+
+    def any_within(self, point: tuple[float, float], distance: float) -> bool:
+        """Whether a point is closer than ``distance`` (at most ``cell``) to ``point``."""
+        cx, cy = math.floor(point[0] / self.cell), math.floor(point[1] / self.cell)
+        for gx in (cx - 1, cx, cx + 1):
+            for gy in (cy - 1, cy, cy + 1):
+                for other in self.cells.get((gx, gy), ()):
+                    if math.dist(point, other) < distance:
+                        return True
+        return False
+
+
+class _BoxGrid:
+    """Boxes bucketed by the grid cells (side ``cell``) they cover, for overlap tests against
+    only the boxes nearby; the answer is the same as testing every box."""
+
+    def __init__(self, cell: float):
+        self.cell = cell
+        self.cells: dict[tuple[int, int], list[Box]] = {}
+
+    def _keys(self, x0: float, y0: float, x1: float, y1: float):
+        for gx in range(math.floor(x0 / self.cell), math.floor(x1 / self.cell) + 1):
+            for gy in range(math.floor(y0 / self.cell), math.floor(y1 / self.cell) + 1):
+                yield gx, gy
+
+    def add(self, box: Box) -> None:
+        for key in self._keys(box.x0, box.y0, box.x1, box.y1):
+            self.cells.setdefault(key, []).append(box)
+
+    def overlaps(self, box: Box, gap: float = 0.0) -> bool:
+        """Whether ``box`` overlaps (``Box.overlaps`` with ``gap``) any box added."""
+        for key in self._keys(box.x0 - gap, box.y0 - gap, box.x1 + gap, box.y1 + gap):
+            if any(box.overlaps(other, gap) for other in self.cells.get(key, ())):
+                return True
+        return False
 
 
 # --------------------------------------------------------------------------- projection

@@ -94,3 +94,30 @@ def test_service_is_refused_over_the_remote_store_too(remote_served):
                         timeout=10)
     assert resp.status_code == 400
     assert "SERVICE is not allowed" in resp.text
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_pages_work_over_the_remote_store(remote_served, built):
+    """The pages for people read through the same store interface: over a remote store they
+    show the same data (a zone and its evidence, browse counts, search, an example query,
+    downloads with the dump's hash)."""
+    base, _ = remote_served
+    local = open_store(built.data_dir)
+    zone = next(iter(run_query(local, "SELECT ?z WHERE { ?z a pk:PilotZone ; pk:evidence ?e } ORDER BY ?z LIMIT 1")))["z"].value
+    label = next(iter(run_query(local, f'SELECT ?l WHERE {{ <{zone}> rdfs:label ?l FILTER(LANG(?l) = "en") }}')))["l"].value
+    pages = {
+        "/": "svg",
+        zone[len("https://w3id.org/pilotkg"):]: "evidence-link",
+        "/browse/zones": label,
+        "/search?q=" + label.split()[0]: 'href="' + zone[len("https://w3id.org/pilotkg"):] + '"',
+        "/queries/zones-in-province": "<table",
+        "/sources": "/source/",
+        "/downloads": "sha256",
+    }
+    for path, expected in pages.items():
+        resp = requests.get(base + path, headers={"Accept": BROWSER}, timeout=60)
+        assert resp.status_code == 200, (path, resp.text[:500])
+        assert resp.headers["Content-Type"].startswith("text/html")
+        assert expected.lower() in resp.text.lower(), (path, expected)

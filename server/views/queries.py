@@ -342,8 +342,14 @@ def _evidence_links(iris: set[str]) -> dict[str, str]:
     if not candidates:
         return {}
     values = " ".join(sparql_iri(i) for i in candidates)
-    rows = select(f"""SELECT DISTINCT ?e ?source ?start ?end WHERE {{ VALUES ?e {{ {values} }}
-        ?e a pk:Evidence ; oa:hasSource ?source ; oa:hasSelector ?p . ?p oa:start ?start ; oa:end ?end }}""")
+    pattern = "?e a pk:Evidence ; oa:hasSource ?source ; oa:hasSelector ?p . ?p oa:start ?start ; oa:end ?end"
+    if service().config.store:  # a remote SPARQL 1.1 store: standard SPARQL only
+        where = f"VALUES ?e {{ {values} }} {pattern}"
+    else:
+        # pyoxigraph's LATERAL (not SPARQL 1.1) looks each candidate up, rather than join every
+        # pk:Evidence of the graph with the VALUES: 3.3 s → 0.1 s for 460 rows at 1M quads.
+        where = f"VALUES ?e {{ {values} }} LATERAL {{ {pattern} }}"
+    rows = select(f"SELECT DISTINCT ?e ?source ?start ?end WHERE {{ {where} }}")
     links = {}
     for row in rows:
         source = row["source"].value
