@@ -97,6 +97,9 @@ class Browser:
 
 
 def _pairs(where: str) -> str:
+    # A UNION repeats the item's type in each branch rather than joining it with the whole UNION:
+    # oxigraph evaluates ``?item a C . { A } UNION { B }`` as the UNION unrestricted, then the join
+    # (4.6 s at 1M quads for the zones' year facet; 60 ms with the type in each branch).
     return PREFIXES + f"SELECT DISTINCT ?item ?value WHERE {{ {where} }}"
 
 
@@ -113,13 +116,13 @@ ZONES = Browser(
               _pairs("?item a pk:PilotZone ; pk:inProvince ?value ."),
               "the IRI of a province-level division that a zone lies in (pk:inProvince)"),
         Facet("programme", "Programme",
-              _pairs("?item a pk:PilotZone . { ?item pk:inProgramme ?value . ?value a pk:PilotProgramme } "
-                     "UNION { ?item pk:inProgramme ?batch . ?batch pk:batchOf|^pk:hasBatch ?value }"),
+              _pairs("{ ?item a pk:PilotZone ; pk:inProgramme ?value . ?value a pk:PilotProgramme } "
+                     "UNION { ?item a pk:PilotZone ; pk:inProgramme ?batch . ?batch pk:batchOf|^pk:hasBatch ?value }"),
               "the IRI of a pilot programme that designated a zone (pk:inProgramme, directly or through a batch)"),
         Facet("year", "Year designated",
-              _pairs("?item a pk:PilotZone . { ?item pk:approvedOn ?value } "
-                     "UNION { ?item pk:inProgramme ?batch . ?batch a pk:PilotBatch ; pk:approvedOn ?value } "
-                     "UNION { ?item pk:designatedBy ?policy . ?policy pk:issuedOn ?value }"),
+              _pairs("{ ?item a pk:PilotZone ; pk:approvedOn ?value } "
+                     "UNION { ?item a pk:PilotZone ; pk:inProgramme ?batch . ?batch a pk:PilotBatch ; pk:approvedOn ?value } "
+                     "UNION { ?item a pk:PilotZone ; pk:designatedBy ?policy . ?policy pk:issuedOn ?value }"),
               "a year in which a zone was designated (four digits)",
               convert=year_of, order="newest"),
     ),

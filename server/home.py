@@ -305,6 +305,20 @@ class HomeData:
     def not_placed(self) -> list[ZonePlace]:
         return [z for z in self.zones if z.lat is None]
 
+    @property
+    def placed_by_programme(self) -> dict[str | None, int]:
+        """The number of placed zones per first programme (the marker's colour; None: in no
+        programme), counted once rather than by the template per programme (programmes × zones)."""
+        counts = self.__dict__.get("_placed_by_programme")
+        if counts is None:
+            counts = {}
+            for z in self.zones:
+                if z.lat is not None:
+                    key = z.programmes[0] if z.programmes else None
+                    counts[key] = counts.get(key, 0) + 1
+            self.__dict__["_placed_by_programme"] = counts
+        return counts
+
 
 # --------------------------------------------------------------------------- queries
 
@@ -325,13 +339,16 @@ Q_BATCHES = """SELECT DISTINCT ?p ?b ?prop ?o WHERE {
   OPTIONAL { VALUES ?prop { pk:batchNumber pk:approvedOn pk:declaredZoneCount } ?b ?prop ?o }
 }"""
 
-# Zones of a programme directly, and through its batches (b is bound then).
+# Zones of a programme directly, and through its batches (b is bound then). The zone's type is
+# repeated in each branch: joined with the whole UNION, oxigraph evaluates the UNION unrestricted
+# first (6.9 s at 1M quads; 0.15 s so).
 Q_MEMBERS = """SELECT DISTINCT ?z ?p ?b WHERE {
-  ?z a pk:PilotZone .
   {
+    ?z a pk:PilotZone .
     ?p a pk:PilotProgramme .
     { ?p pk:hasZone ?z } UNION { ?z pk:inProgramme ?p }
   } UNION {
+    ?z a pk:PilotZone .
     ?b a pk:PilotBatch .
     { ?b pk:hasZone ?z } UNION { ?z pk:inProgramme ?b }
     { ?p pk:hasBatch ?b } UNION { ?b pk:batchOf ?p }
