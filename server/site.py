@@ -155,8 +155,17 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     return Response(html, status=status, mimetype="text/html")
 
 
+DEFAULT_ERROR_LINKS = (("/", "Home"), ("/search", "Search"), ("/browse", "Browse"))
+DOC_LINKS = (("/ontology", "The ontology"), ("/shapes", "the shapes"), ("/validate", "validate data"), ("/downloads", "downloads"))
+
+
+def error_page(status: int, title: str, message: str, links=DEFAULT_ERROR_LINKS, error_id: str | None = None) -> Response:
+    """The one error page of the site: a title, what is wrong, and where to go from here."""
+    return page("error.html", status=status, title=title, message=message, links=links, error_id=error_id)
+
+
 def not_found_page(message: str) -> Response:
-    return page("not_found.html", status=404, message=message)
+    return error_page(404, "Not found", message)
 
 
 # The pages fetch nothing from another host: scripts, styles and images come from this server.

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, request
 
 from ..facets import BROWSERS, NONE, BadParameter, Browser, Listing, Request, catalogue_for, listing, parse_request
-from ..site import local_path, not_found_page, page, service
+from ..site import error_page, local_path, not_found_page, page, service
 from .search import response_format
 
 bp = Blueprint("browse", __name__)
@@ -99,7 +99,9 @@ def _error(browser: Browser | None, message: str, fmt: str) -> Response:
         response = jsonify({"error": message})
         response.status_code = 400
         return response
-    return page("browse_error.html", status=400, browser=browser, message=message)
+    return error_page(400, "Bad request", message, error_id="browse-error", links=(
+        *([(f"/browse/{browser.name}", f"{browser.title} without a selection")] if browser else []),
+        ("/browse", "Browse"), ("/search", "Search")))
 
 
 def _view(shown: Listing) -> dict:

@@ -19,7 +19,7 @@ from pilotkg.graph.resources import ontology_path, shapes_path
 
 from ..negotiation import CANONICAL_MEDIA, NotAcceptable, choose, wants_html
 from ..ontology_doc import file_as, ontology_doc, shapes_doc
-from ..site import page, service
+from ..site import DOC_LINKS, error_page, page, service
 
 bp = Blueprint("docs", __name__)
 
@@ -50,7 +50,7 @@ def unknown_parameters(allowed: tuple[str, ...] = ()) -> Response | None:
     takes = f"it takes {', '.join(allowed)}" if allowed else "it takes none"
     message = f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} for {request.path}; {takes}"
     if wants_html(request.headers.get("Accept")):
-        return page("doc_error.html", status=400, title="Unknown parameter", message=message)
+        return error_page(400, "Unknown parameter", message, DOC_LINKS)
     return _text_error(400, message)
 
 
@@ -119,7 +119,7 @@ def ontology_version(version: str) -> Response:
         message = (f"version {version} of the ontology is not served here; this server has version {current} "
                    f"at /ontology (its version IRI is {ontology_doc().header.version_iri})")
         if wants_html(request.headers.get("Accept")):
-            return page("doc_error.html", status=404, title="No such ontology version", message=message)
+            return error_page(404, "No such ontology version", message, DOC_LINKS)
         return _text_error(404, message)
     return _negotiated(ontology_path(), "ontology", _ontology_page)
 

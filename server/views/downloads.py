@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, redirect, request, send_file
 from ..downloads import BY_FILE, DATASET, FORMATS, Downloads, edition, void_description
 from ..negotiation import wants_html
 from ..ontology_doc import ontology_doc
-from ..site import local_path, page, service
+from ..site import DOC_LINKS, error_page, local_path, page, service
 from .docs import unknown_parameters
 
 bp = Blueprint("downloads", __name__)
@@ -50,7 +50,7 @@ def _current():
 @bp.errorhandler(_Unavailable)
 def _unavailable(err: _Unavailable) -> Response:
     if wants_html(request.headers.get("Accept")):
-        return page("doc_error.html", status=503, title="Downloads unavailable", message=str(err))
+        return error_page(503, "Downloads unavailable", str(err), DOC_LINKS)
     return Response(str(err) + "\n", status=503, mimetype="text/plain")
 
 
@@ -121,7 +121,7 @@ def download(name: str) -> Response:
         offered = ", ".join([f.file for f in FORMATS] + [DESCRIPTION_FILE])
         message = f"there is no file {name} here; the downloads are {offered}"
         if wants_html(request.headers.get("Accept")):
-            return page("doc_error.html", status=404, title="No such download", message=message)
+            return error_page(404, "No such download", message, DOC_LINKS)
         return Response(message + "\n", status=404, mimetype="text/plain")
     release = _current()
     info = release.files[fmt.key]
@@ -140,7 +140,7 @@ def dataset_iri(rest: str) -> Response:
     if not (rest == "pilotkg" or rest.startswith("pilotkg/")):
         message = f"there is no dataset {DATASET.rsplit('/', 1)[0]}/{rest}; the dataset is {DATASET}"
         if wants_html(request.headers.get("Accept")):
-            return page("doc_error.html", status=404, title="No such dataset", message=message)
+            return error_page(404, "No such dataset", message, DOC_LINKS)
         return Response(message + "\n", status=404, mimetype="text/plain")
     target = "/downloads" if wants_html(request.headers.get("Accept")) else "/downloads/" + DESCRIPTION_FILE
     response = redirect(target, code=303)

@@ -16,7 +16,7 @@ from markupsafe import Markup
 from ..home import COUNT_PAGES, COUNTED_CLASSES, HomeData, count_query, home_data, listing_query
 from ..home_charts import programme_style
 from ..negotiation import parse_accept, wants_html
-from ..site import local_path, page
+from ..site import error_page, local_path, page
 
 bp = Blueprint("home", __name__)
 
@@ -65,7 +65,7 @@ def chosen_format() -> str | None:
 
 def _problem(status: int, message: str, html: bool) -> Response:
     if html:
-        return page("home_error.html", status=status, message=message)
+        return error_page(status, "Bad request", message, (("/", "The home page"),))
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
