@@ -22,8 +22,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,7 +30,8 @@ import pytest
 import requests
 
 from browser_helpers import PREFIXES
-from support import console_script, fresh_copy, free_port
+from server_process import ServerProcess
+from support import fresh_copy
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,13 +74,15 @@ def _unavailable(reason: str):
 
 @dataclass
 class Server:
-    """A running ``pilotkg serve`` on 127.0.0.1 and small JSON helpers to read its graph."""
+    """A running ``pilotkg serve`` on 127.0.0.1 (a :class:`ServerProcess`) and small JSON helpers
+    to read its graph."""
 
-    base: str
-    data: Path
-    log: Path
-    process: subprocess.Popen
+    proc: ServerProcess
     http: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def base(self) -> str:
+        return self.proc.base
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -98,55 +99,23 @@ class Server:
         return self.http.get(self.base + path, **kwargs)
 
     def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        try:  # query workers left behind are in the server's own session
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        return self.proc.output()
 
 
 @pytest.fixture(scope="session")
 def server(built, tmp_path_factory):
     """``pilotkg --data COPY serve --port FREE --workers 1`` as a real process, until the session ends."""
-    command = console_script("pilotkg")
-    if command is None:
-        pytest.skip("the pilotkg command is not installed")
     root = tmp_path_factory.mktemp("browser")
-    data = fresh_copy(built.data_dir, root / "data")
-    log = root / "serve.log"
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTKG_")}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [command, "--data", str(data), "serve", "--port", str(port), "--workers", "1"],
-            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-        )
-    srv = Server(base=f"http://127.0.0.1:{port}", data=data, log=log, process=process)
-    deadline = time.monotonic() + 90
+    proc = ServerProcess(fresh_copy(built.data_dir, root / "data"), root / "serve.log")
+    proc.start(timeout=90)
     try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"pilotkg serve exited with {process.returncode}:\n{srv.output()}", pytrace=False)
-            try:
-                if requests.get(srv.base + "/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"pilotkg serve did not answer /health within 90 s:\n{srv.output()}", pytrace=False)
-            time.sleep(0.1)
-        yield srv
+        yield Server(proc)
     finally:
-        srv.stop()
+        proc.stop()
+        try:  # query workers left behind are in the server's own session
+            os.killpg(proc.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 # --- the browser -----------------------------------------------------------------------------------
