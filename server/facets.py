@@ -22,7 +22,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
-from .search import Select, has_han, labels_in, store_select
+from .search import has_han
+from .site import Select, labels_for, store_select
 from .site import ONTOLOGY_NS, Term, local_path
 
 PK = ONTOLOGY_NS
@@ -256,7 +257,7 @@ def load_catalogue(browser: Browser, select: Select, generation: int = 0) -> Cat
                 if row["value"].is_iri:
                     to_label.add(row["value"].value)
         raw_cells[column.key] = per_item
-    labels = labels_in(select, to_label)
+    labels = labels_for(to_label, select=select)
     cells: dict[str, dict[str, list[Cell]]] = {}
     for column in browser.columns:
         facet = browser.facet(column.source)

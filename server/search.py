@@ -48,11 +48,11 @@ import weakref
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Iterable
 
 from markupsafe import Markup, escape
 
-from .site import ONTOLOGY_NS, compact, local_path, term
+from .site import ONTOLOGY_NS, Select, compact, labels_for, local_path, store_select
 
 PK = ONTOLOGY_NS
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -733,26 +733,6 @@ DIVISIONS_QUERY = PREFIXES + """SELECT DISTINCT ?zone ?name WHERE {
   FILTER(isIRI(?zone) && isLiteral(?name))
 }"""
 
-Select = Callable[[str], list[dict]]
-
-
-def labels_in(select: Select, iris: Iterable[str]) -> dict[str, str]:
-    """The English (else untagged, else any) rdfs:label or skos:prefLabel of each IRI, in one SELECT;
-    IRIs without a label are left out."""
-    iris = sorted(set(iris))
-    if not iris:
-        return {}
-    values = " ".join(f"<{i}>" for i in iris)
-    rows = select(PREFIXES + f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s rdfs:label|skos:prefLabel ?l }}")
-    best: dict[str, tuple[int, str]] = {}
-    for row in rows:
-        lab = row["l"]
-        rank = 0 if lab.lang == "en" else (1 if not lab.lang else 2)
-        if row["s"].value not in best or (rank, lab.value) < best[row["s"].value]:
-            best[row["s"].value] = (rank, lab.value)
-    return {s: v for s, (_, v) in best.items()}
-
-
 def _preferred_label(names: list[tuple[str, str | None, bool]], iri: str) -> tuple[str, str | None]:
     """(display label, Chinese name) from (text, language, is an alias) triples: labels before
     aliases; English first, then untagged, then anything not Chinese, then Chinese; the IRI's
@@ -791,7 +771,7 @@ def build_index(select: Select, generation: int = 0) -> SearchIndex:
         by_subject.setdefault(row["s"].value, []).append((row["p"].value, row["o"]))
 
     kinds = {iri: _most_specific(ts, supers) for iri, ts in types.items()}
-    class_labels = labels_in(select, {k for k in kinds.values() if k} | set(schemes.values()))
+    class_labels = labels_for({k for k in kinds.values() if k} | set(schemes.values()), select=select)
 
     index = SearchIndex(generation=generation)
     for iri in sorted(by_subject):
@@ -845,16 +825,6 @@ def _most_specific(doc_types: set[str], supers: dict[str, set[str]]) -> str | No
 
 _indexes: "weakref.WeakKeyDictionary[object, SearchIndex]" = weakref.WeakKeyDictionary()
 _build_lock = threading.Lock()
-
-
-def store_select(service) -> Select:
-    """A select function over the main-process store of ``service`` (rows of :class:`Term`)."""
-    def select(query: str) -> list[dict]:
-        solutions = service.store.query(query)
-        names = [v.value for v in solutions.variables]
-        return [{name: term(row[name]) for name in names} for row in solutions]
-
-    return select
 
 
 def index_for(service) -> SearchIndex:

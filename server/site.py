@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pyoxigraph as ox
 from flask import Response, current_app, render_template
@@ -89,12 +89,24 @@ def service():
     return current_app.extensions["pilotkg"]
 
 
+Select = Callable[[str], list[dict[str, "Term | None"]]]
+
+
+def store_select(svc) -> Select:
+    """A select function over the main-process store of the Service ``svc``, for code that runs
+    outside a request (e.g. building the search index or the browse catalogues)."""
+    def run(query: str) -> list[dict[str, Term | None]]:
+        solutions = svc.store.query(query)
+        names = [v.value for v in solutions.variables]
+        return [{name: term(row[name]) for name in names} for row in solutions]
+
+    return run
+
+
 def select(query: str) -> list[dict[str, Term | None]]:
     """Run a SELECT over the whole dataset (default graph = union of the named graphs)
     and return its rows as dicts of :class:`Term` (None where a variable is unbound)."""
-    solutions = service().store.query(query)
-    names = [v.value for v in solutions.variables]
-    return [{name: term(row[name]) for name in names} for row in solutions]
+    return store_select(service())(query)
 
 
 def ask(query: str) -> bool:
@@ -132,13 +144,15 @@ def compact(iri: str) -> str:
     return f"{best[0]}:{local}"
 
 
-def labels_for(iris: Iterable[str], lang: str = "en") -> dict[str, str]:
-    """rdfs:label (or skos:prefLabel) in ``lang`` (else any) of each IRI; IRIs without one are left out."""
+def labels_for(iris: Iterable[str], lang: str = "en", select: Select | None = None) -> dict[str, str]:
+    """rdfs:label (or skos:prefLabel) in ``lang`` (else untagged, else any) of each IRI, in one
+    SELECT (through ``select``, by default this request's store); IRIs without one are left out."""
     iris = sorted({i for i in iris if i})
     if not iris:
         return {}
     values = " ".join(sparql_iri(i) for i in iris)
-    rows = select(f"""SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }}
+    run = select if select is not None else store_select(service())
+    rows = run(f"""SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }}
         {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }} UNION {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}""")
     best: dict[str, tuple[int, str]] = {}
     for row in rows:
