@@ -276,8 +276,14 @@ def render_results(results, out: str) -> str:
 
 
 def _serialize_results(results, out: str) -> str:
-    fmt = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-           "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}.get(out)
+    if out in ("csv", "tsv"):  # spreadsheet-safe, as the server writes them (see graph/tabular.py)
+        from . import tabular
+
+        if isinstance(results, ox.QueryBoolean):
+            return tabular.write_boolean(bool(results)).decode("utf-8")
+        write = tabular.write_csv if out == "csv" else tabular.write_tsv
+        return write(*tabular.solution_rows(results)).decode("utf-8")
+    fmt = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML}.get(out)
     if fmt is None:
         raise click.UsageError(f"--output {out} is for CONSTRUCT and DESCRIBE queries")
     return results.serialize(format=fmt).decode("utf-8")

@@ -155,3 +155,25 @@ def format_override(value: str, kind: str) -> str:
     if name not in offered:
         raise NotAcceptable(f"format={value!r} does not fit this result; use one of {', '.join(offered)}")
     return name
+
+
+# Formats that have a UTF-8-with-BOM variant (``bom=1``), for spreadsheets.
+BOM_FORMATS = ("csv", "tsv")
+
+
+def bom_wanted(value: str | None, fmt: str) -> bool:
+    """``bom=1`` (or ``true``/``yes``) asks for CSV or TSV with the UTF-8 byte order mark, which
+    Excel needs to read UTF-8 (Chinese) right; absent/``0``/``false``/``no`` does not.
+
+    Raises ValueError (a 400) for any other value, or for ``bom=1`` with a format that has no
+    BOM variant (a BOM would make JSON, XML and RDF invalid for many parsers)."""
+    if value is None:
+        return False
+    flag = value.strip().lower()
+    if flag in ("", "0", "false", "no"):
+        return False
+    if flag not in ("1", "true", "yes"):
+        raise ValueError(f"bom={value!r} is not understood; use bom=1 for CSV or TSV that Excel opens as UTF-8")
+    if fmt not in BOM_FORMATS:
+        raise ValueError(f"bom=1 is for CSV and TSV results (spreadsheets), not {fmt}")
+    return True

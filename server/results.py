@@ -1,16 +1,20 @@
 """Serialising query results in the worker: the SPARQL results formats (JSON,
 XML, CSV, TSV) and RDF formats for graphs, with the row cap applied while
-reading, so a huge result is never held whole."""
+reading, so a huge result is never held whole.
+
+CSV and TSV are written by :mod:`pilotkg.graph.tabular`, which neutralises
+cells a spreadsheet would run as formulas; :func:`with_bom` gives the
+UTF-8-with-BOM variant (``bom=1``) that Excel needs to read Chinese right."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
+
+from pilotkg.graph.tabular import UTF8_BOM, write_boolean, write_csv, write_tsv
 
 from .negotiation import CANONICAL_MEDIA
 
@@ -57,7 +61,7 @@ def serialize(result, fmt: str, max_rows: int) -> Serialized:
                 truncated = True
                 break
             rows.append([solution[v] for v in variables])
-        body = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[fmt](variables, rows)
+        body = {"json": _json, "xml": _xml, "csv": write_csv, "tsv": write_tsv}[fmt](variables, rows)
         return Serialized(body, media, len(rows), truncated, kind)
     triples, truncated = [], False
     for triple in result:
@@ -85,7 +89,7 @@ def _boolean(value: bool, fmt: str) -> bytes:
             '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
             f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n"
         ).encode()
-    return (("true" if value else "false") + "\n").encode()
+    return write_boolean(value)
 
 
 def _json_term(term) -> dict:
@@ -133,25 +137,7 @@ def _xml(variables, rows) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def _csv_value(term) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return term.value
-
-
-def _csv(variables, rows) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(variables)
-    for row in rows:
-        writer.writerow([_csv_value(t) for t in row])
-    return buf.getvalue().encode("utf-8")
-
-
-def _tsv(variables, rows) -> bytes:
-    lines = ["\t".join(f"?{v}" for v in variables)]
-    for row in rows:
-        lines.append("\t".join("" if t is None else str(t) for t in row))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+def with_bom(body: bytes) -> bytes:
+    """``body`` (UTF-8 CSV or TSV) with the UTF-8 byte order mark in front, so that Excel
+    reads it as UTF-8 rather than the system's code page (Chinese would be garbled)."""
+    return body if body.startswith(UTF8_BOM) else UTF8_BOM + body

@@ -1,6 +1,8 @@
 """Example queries as pages: ``/queries`` lists them, ``/queries/NAME`` runs one with the
 parameters of its form and shows the result table, and the same URL with ``.csv`` or
-``.json`` gives the rows to download (``.rq``: the query file itself).
+``.json`` gives the rows to download (``.rq``: the query file itself). The CSV is
+spreadsheet-safe (cells that would run as formulas are neutralised), and ``.csv?...&bom=1``
+is the same CSV with a UTF-8 byte order mark, which Excel needs to show Chinese right.
 
 A request names every parameter it sets in the query string (``?province=IRI``); the
 ones it leaves out take their defaults. Values are checked against what the graph offers
@@ -27,7 +29,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from pilotkg.graph.resources import queries_dir
 
 from ..examples import ExampleQuery, ExampleQueryError, OptionSource, ParamState, load_examples, resolve
-from ..negotiation import parse_accept, wants_html
+from ..negotiation import BOM_FORMATS, bom_wanted, parse_accept, wants_html
+from ..results import with_bom
 from ..site import ID, Term, labels_for, not_found_page, page, select, service, sparql_iri
 from ..workers import PoolBusy, QueryTimeout, WorkerFailed
 
@@ -36,6 +39,7 @@ log = logging.getLogger("pilotkg.server")
 
 HTML_ROW_LIMIT = 2000  # rows drawn in the page; the downloads hold them all (up to max-rows)
 DOWNLOADS = {"csv": "text/csv; charset=utf-8", "json": "application/sparql-results+json"}
+BOM_PARAM = "bom"  # /queries/NAME.csv?...&bom=1: CSV with a UTF-8 byte order mark, for Excel
 RQ_MEDIA = "application/sparql-query"
 NUMERIC = {"integer", "decimal", "double", "float", "long", "int", "short", "nonNegativeInteger",
            "positiveInteger", "gYear"}
@@ -143,7 +147,14 @@ def query_page(name: str) -> Response:
         return Response(query.text, mimetype=RQ_MEDIA, headers={
             "Content-Disposition": f'inline; filename="{query.name}.rq"'})
     fmt = suffix or _wanted_download(request.headers.get("Accept"))
-    states, errors = resolve(query, {k: request.args.getlist(k) for k in request.args}, option_source())
+    given = {k: request.args.getlist(k) for k in request.args}
+    bom = False
+    if fmt in BOM_FORMATS and BOM_PARAM in given and query.param(BOM_PARAM) is None:
+        try:
+            bom = bom_wanted(given.pop(BOM_PARAM)[-1], fmt)
+        except ValueError as err:
+            return _plain(400, str(err))
+    states, errors = resolve(query, given, option_source())
     links = _links(query, states)
     if errors:
         message = "; ".join(str(e) for e in errors)
@@ -153,7 +164,7 @@ def query_page(name: str) -> Response:
                     links=links, filled=None, result=None, **_page_assets())
     filled = query.fill({s.name: s.sparql for s in states})
     if fmt:
-        return _download(query, filled, fmt, states)
+        return _download(query, filled, fmt, states, bom=bom)
     result, failure = _run(filled)
     status = failure[0] if failure else 200
     return page("query_page.html", status=status, query=query, states=states, errors=[], links=links,
@@ -223,6 +234,7 @@ def _links(query: ExampleQuery, states: list[ParamState]) -> dict[str, str]:
         "page": f"/queries/{query.name}",
         "permalink": f"/queries/{query.name}{qs}",
         "csv": f"/queries/{query.name}.csv{qs}",
+        "csv_excel": f"/queries/{query.name}.csv?" + urlencode([*args, (BOM_PARAM, "1")]),
         "json": f"/queries/{query.name}.json{qs}",
         "rq": f"/queries/{query.name}.rq",
     }
@@ -257,12 +269,15 @@ def _execute(filled: str, fmt: str):
     return outcome, None
 
 
-def _download(query: ExampleQuery, filled: str, fmt: str, states: list[ParamState]) -> Response:
+def _download(query: ExampleQuery, filled: str, fmt: str, states: list[ParamState], *, bom: bool = False) -> Response:
+    """The rows as a file; CSV is spreadsheet-safe (see :mod:`pilotkg.graph.tabular`), and
+    ``bom=1`` puts the UTF-8 byte order mark in front so that Excel reads Chinese right."""
     outcome, failure = _execute(filled, fmt)
     if failure:
         headers = {"Retry-After": "5"} if failure[0] == 503 else {}
         return _plain(failure[0], failure[1], **headers)
-    return Response(outcome.body, status=200, content_type=DOWNLOADS[fmt], headers={
+    body = with_bom(outcome.body) if bom else outcome.body
+    return Response(body, status=200, content_type=DOWNLOADS[fmt], headers={
         "Content-Disposition": f'attachment; filename="{query.name}.{fmt}"',
         "X-Pilotkg-Rows": str(outcome.rows),
         "X-Pilotkg-Truncated": "true" if outcome.truncated else "false",

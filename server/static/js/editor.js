@@ -36,6 +36,8 @@
   var downloadsGraph = document.getElementById("downloads-graph");
 
   var SOLUTION_DOWNLOADS = { csv: "download-csv", tsv: "download-tsv", json: "download-json" };
+  // "CSV for Excel": the same CSV with a UTF-8 byte order mark (bom=1), so that Excel reads Chinese right.
+  var EXCEL_DOWNLOAD = "download-csv-excel";
   var GRAPH_DOWNLOADS = { turtle: "download-turtle", ntriples: "download-ntriples", jsonld: "download-jsonld" };
   var FIRST_ROWS = 1000; // rows drawn at once; "Show all rows" draws the rest
 
@@ -439,6 +441,8 @@
       var a = document.getElementById(links[format]);
       a.href = endpoint + "?" + queryParams(query, [["format", format], ["download", "1"]]).toString();
     });
+    document.getElementById(EXCEL_DOWNLOAD).href =
+      endpoint + "?" + queryParams(query, [["format", "csv"], ["download", "1"], ["bom", "1"]]).toString();
     downloadsSolutions.hidden = kind === "graph";
     downloadsGraph.hidden = kind !== "graph";
   }
