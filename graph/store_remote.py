@@ -37,15 +37,33 @@ ones a query or update does not declare itself are sent as ``PREFIX`` lines
 before it, and a parse error's line number is shifted back so that it points
 into the text the caller wrote.
 
+Time limits. With ``query_timeout`` (seconds, pilotkg's ``--query-timeout``) each
+query also carries the store's own time limit, where the engine has one per
+request, set :data:`ENGINE_TIMEOUT_GRACE` seconds past pilotkg's, so that
+pilotkg's worker gives up first (503) and the store stops the query a moment
+later instead of running it to the end: Fuseki's ``timeout`` (seconds) and
+Virtuoso's ``timeout`` (milliseconds). The engine is recognised by the
+``Server`` header of its answers (one ``ASK {}`` is sent first when it is not
+known yet). Oxigraph server has no per-request limit: only its own
+``--timeout-s`` option stops a query that writes nothing until it ends (ORDER
+BY, GROUP BY, COUNT, a FILTER that rejects every row); a query that streams
+rows stops when the connection closes, which happens when pilotkg kills the
+worker that sent it (see the README's table). Each request has its own
+connection (``Connection: close``), held by the process that sent it.
+
 Errors. A request the server answers with 400 (a malformed query or update,
 RDF that does not parse) raises :class:`SyntaxError` with the server's message;
 any other HTTP error, a refused connection or a timeout raises
-:class:`~pilotkg.graph.store.StoreError` naming the URL and the status.
+:class:`~pilotkg.graph.store.StoreError` naming the URL and the status. Results
+the store cut off (Oxigraph's ``--timeout-s`` ends a 200 answer with "The SPARQL
+operation has been cancelled"; Virtuoso's "anytime" answer is partial, marked
+``X-SQL-State: S1TAT``) raise :class:`StoreQueryStopped`, never a partial result.
 """
 
 from __future__ import annotations
 
 import http.client
+import math
 import re
 import time
 import urllib.error
@@ -67,6 +85,12 @@ MAX_URL = 4000  # longer request URLs (many default-graph-uri) go as a form body
 
 COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"
+PROBE_QUERY = "ASK {}"
+OXIGRAPH_CANCELLED = "The SPARQL operation has been cancelled"  # what Oxigraph writes when --timeout-s ends a query
+
+# The store's own limit is this many seconds past pilotkg's, so that pilotkg answers first.
+ENGINE_TIMEOUT_GRACE = 1.0
+ENGINES = ("oxigraph", "fuseki", "virtuoso", "other")
 
 _PREFIX_DECL = re.compile(r"\bPREFIX\s+((?:[A-Za-z][\w.-]*)?)\s*:", re.I)
 # Parse error positions: Oxigraph "error at 3:5: ...", Jena "... at line 3, column 5".
@@ -129,11 +153,57 @@ def _triples(body: bytes, rdf_format: ox.RdfFormat) -> ox.QueryTriples:
     return scratch.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
 
 
+class StoreQueryStopped(StoreError):
+    """The store stopped a query itself (its own time limit) and sent no complete result."""
+
+
+def engine_of(headers) -> str:
+    """Which SPARQL engine answered: ``oxigraph``, ``fuseki``, ``virtuoso`` or ``other``,
+    from the ``Server`` header (and Fuseki's ``Fuseki-Request-Id``)."""
+    server = (headers.get("Server") or "").lower()
+    if "oxigraph" in server:
+        return "oxigraph"
+    if "fuseki" in server or headers.get("Fuseki-Request-Id"):
+        return "fuseki"
+    if "virtuoso" in server:
+        return "virtuoso"
+    return "other"
+
+
+def engine_timeout_params(engine: str | None, query_timeout: float | None) -> list[tuple[str, str]]:
+    """The request parameters that make ``engine`` stop a query by itself
+    ``ENGINE_TIMEOUT_GRACE`` seconds after pilotkg's ``query_timeout``; none where the
+    engine has no such parameter (Oxigraph server, unknown engines) or no limit is set."""
+    if not query_timeout or query_timeout <= 0:
+        return []
+    limit = query_timeout + ENGINE_TIMEOUT_GRACE
+    if engine == "fuseki":  # whole seconds; a lower limit than the server's own only
+        return [("timeout", str(math.ceil(limit)))]
+    if engine == "virtuoso":  # milliseconds, capped by the server's MaxQueryExecutionTime
+        return [("timeout", str(math.ceil(limit * 1000)))]
+    return []
+
+
+def _cut_off(media: str, payload: bytes, headers) -> str | None:
+    """Why an answer with status 200 is not a whole result, or None if it is."""
+    if (headers.get("X-SQL-State") or "").strip().upper() == "S1TAT":  # Virtuoso's partial "anytime" answer
+        return headers.get("X-SQL-Message") or "the store's time limit cut the result (X-SQL-State: S1TAT)"
+    if media in ("application/sparql-results+json", "application/json"):
+        end = payload.rstrip()
+        if not end.endswith(b"}"):  # Oxigraph ends the stream with its error message
+            tail = end[-300:].decode("utf-8", "replace")
+            return OXIGRAPH_CANCELLED if OXIGRAPH_CANCELLED in tail else "the answer ends before the result does"
+    return None
+
+
 class RemoteStore:
     """A SPARQL 1.1 server (Oxigraph server, Fuseki, Virtuoso, GraphDB) as a :class:`~pilotkg.graph.store.Store`.
 
     ``token`` is sent as ``Authorization: Bearer TOKEN`` on every request;
-    ``timeout`` (seconds) bounds each request.
+    ``timeout`` (seconds) bounds each wait on the connection; ``query_timeout``
+    (seconds, pilotkg's query time limit) is passed on to engines that take a
+    per-request limit (see the module's "Time limits"); ``engine`` (one of
+    :data:`ENGINES`) skips recognising the engine by its ``Server`` header.
     """
 
     def __init__(
@@ -144,7 +214,11 @@ class RemoteStore:
         store_url: str | None = None,
         timeout: float = 30.0,
         token: str | None = None,
+        query_timeout: float | None = None,
+        engine: str | None = None,
     ):
+        if engine is not None and engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
         if not query_url.startswith(("http://", "https://")):
             raise ValueError(f"not an http(s) URL: {query_url!r}")
         query, derived_update, derived_store = _endpoints(query_url)
@@ -152,6 +226,8 @@ class RemoteStore:
         self.update_url = update_url or derived_update
         self.store_url = store_url or derived_store
         self.timeout = timeout
+        self.query_timeout = query_timeout
+        self.engine = engine
         self._token = token
         self._graphs_cache: tuple[float, list[str]] | None = None
 
@@ -175,6 +251,19 @@ class RemoteStore:
         numbers shifted back by that many lines); anything else that fails
         raises StoreError.
         """
+        media, body, _headers = self._send(method, url, data=data, headers=headers, syntax_lines=syntax_lines)
+        return media, body
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: bytes | Iterable[bytes] | None = None,
+        headers: dict[str, str] | None = None,
+        syntax_lines: int | None = None,
+    ) -> tuple[str, bytes, http.client.HTTPMessage]:
+        """:meth:`_request`, also returning the answer's headers (and noting the engine from them)."""
         headers = dict(headers or {})
         headers.setdefault("User-Agent", "pilotkg")
         if self._token:
@@ -183,8 +272,12 @@ class RemoteStore:
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return _media_type(response.headers.get("Content-Type")), response.read()
+                if self.engine is None:
+                    self.engine = engine_of(response.headers)
+                return _media_type(response.headers.get("Content-Type")), response.read(), response.headers
         except urllib.error.HTTPError as err:
+            if self.engine is None:
+                self.engine = engine_of(err.headers)
             try:
                 message = err.read().decode("utf-8", "replace").strip()
             except (OSError, http.client.HTTPException):
@@ -223,7 +316,10 @@ class RemoteStore:
             url = self.query_url
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             body = urllib.parse.urlencode([("query", text), *params]).encode("ascii")
-        media, payload = self._request("POST", url, data=body, headers=headers, syntax_lines=added)
+        media, payload, answer_headers = self._send("POST", url, data=body, headers=headers, syntax_lines=added)
+        cut = _cut_off(media, payload, answer_headers)
+        if cut:
+            raise StoreQueryStopped(f"{self.query_url} stopped the query and sent no complete result: {cut}")
         results_format = ox.QueryResultsFormat.from_media_type(media) if media else None
         if results_format is not None:
             try:
@@ -259,6 +355,10 @@ class RemoteStore:
             # With default-graph-uri alone the protocol's dataset has no named
             # graphs; keep them all, as the embedded store does.
             params += [("named-graph-uri", g) for g in self._cached_graphs()]
+        if self.query_timeout:
+            if self.engine is None:
+                self._run_query(PROBE_QUERY, [], 0)  # learn the engine from its Server header
+            params += engine_timeout_params(self.engine, self.query_timeout)
         text, added = with_prefixes(sparql)
         return self._run_query(text, params, added)
 
@@ -340,5 +440,6 @@ class RemoteStore:
             self._post_rdf(store, stream, ox.RdfFormat.N_QUADS, length=size)
 
     def close(self) -> None:
-        """Nothing to release (each request has its own connection); forget the cached graph list."""
+        """Nothing to release (each request has its own connection, closed when its answer is
+        read or its process ends); forget the cached graph list."""
         self._graphs_cache = None
