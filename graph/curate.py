@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 
 from .namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
-from .rdfio import FORMATS, RdfSyntaxError, parse_bytes, to_oxigraph, to_rdflib
+from .rdfio import FORMATS, ParseLimits, RdfSyntaxError, parse_bytes, to_oxigraph, to_rdflib
 from .reason import InconsistentGraph, close
 from .sparql_safety import refuse_remote, tokens_text
 from .validate import ValidationReport, ontology_graph, validate_graph
@@ -36,6 +36,9 @@ class WriteRefused(ValueError):
         super().__init__(message)
         self.report = report
         self.status = status
+
+    def __reduce__(self):  # planned in a worker process, raised in the server
+        return (self.__class__, (self.args[0], self.report, self.status))
 
 
 def _key(quad: ox.Quad) -> str:
@@ -101,11 +104,13 @@ class WritePlan:
 # --------------------------------------------------------------------------- parsing submitted data
 
 
-def parse_submission(data: bytes, fmt: str, source: str = "the submitted data") -> list[ox.Quad]:
-    """Parse submitted RDF (no remote JSON-LD contexts or imports are ever fetched)."""
+def parse_submission(data: bytes, fmt: str, source: str = "the submitted data",
+                     limits: ParseLimits | None = None) -> list[ox.Quad]:
+    """Parse submitted RDF: no remote JSON-LD contexts or imports are ever fetched, RDF/XML with a DTD
+    is refused, and ``limits`` bound what the document may expand to."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown RDF format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return parse_bytes(data, fmt, source=source)
+    return parse_bytes(data, fmt, source=source, limits=limits)
 
 
 def refuse_blank_nodes(quads: Iterable[ox.Quad]) -> None:

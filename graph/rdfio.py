@@ -6,6 +6,8 @@ error and never fetch anything (no remote JSON-LD contexts, no imports).
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -37,9 +39,59 @@ class RdfSyntaxError(ValueError):
     """RDF that does not parse; ``line`` and ``column`` are 1-based (None if unknown)."""
 
     def __init__(self, source: str, message: str, line: int | None, column: int | None):
-        self.source, self.line, self.column = source, line, column
+        self.source, self.message, self.line, self.column = source, message, line, column
         where = f" at line {line}, column {column}" if line else ""
         super().__init__(f"{source}{where}: {message}")
+
+    def __reduce__(self):  # crosses from a worker process to the server
+        return (self.__class__, (self.source, self.message, self.line, self.column))
+
+
+class RdfRefused(RdfSyntaxError):
+    """RDF that pilotkg will not read, whatever it says: RDF/XML with a DTD or entity
+    declarations (an "entity expansion" document can grow a few hundred bytes into
+    gigabytes), or XML that is not UTF-8."""
+
+
+class ParseLimitExceeded(ValueError):
+    """A document that expands past a limit (``setting`` names it: max-triples, max-literal)."""
+
+    def __init__(self, message: str, setting: str):
+        super().__init__(message)
+        self.setting = setting
+
+    def __reduce__(self):
+        return (self.__class__, (self.args[0], self.setting))
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    """What one untrusted document may expand to: the body limit bounds the bytes sent, these
+    bound what the parser makes of them (``None``: no limit)."""
+
+    max_triples: int | None = None
+    max_literal: int | None = None  # characters of the longest literal or IRI
+
+
+# An XML document type declaration or entity declaration, in any case (lenient parsers accept
+# <!doctype>), with any whitespace after "<!".
+_XML_DECLARATIONS = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.I)
+
+
+def refuse_xml_declarations(data: bytes, source: str) -> None:
+    """Refuse RDF/XML with a DTD or entities (before any parser sees it), or not in UTF-8."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4096]:
+        raise RdfRefused(source, "RDF/XML must be UTF-8 (UTF-16 and other encodings are not accepted)", None, None)
+    m = _XML_DECLARATIONS.search(data)
+    if m:
+        line = data.count(b"\n", 0, m.start()) + 1
+        column = m.start() - (data.rfind(b"\n", 0, m.start()) + 1) + 1
+        raise RdfRefused(
+            source,
+            f"a DTD (<!{m.group(1).decode().upper()} ...>) is not accepted in RDF/XML: document type and entity "
+            "declarations are refused, so that no entity can expand; write the values out instead",
+            line, column,
+        )
 
 
 def guess_format(path: str | Path, explicit: str | None = None) -> str:
@@ -81,15 +133,46 @@ def to_oxigraph(term: URIRef | BNode | Literal) -> ox.NamedNode | ox.BlankNode |
     return ox.Literal(str(term))
 
 
-def parse_bytes(data: bytes, fmt: str, source: str = "<input>", base_iri: str | None = None) -> list[ox.Quad]:
-    """Parse RDF bytes into oxigraph quads; :class:`RdfSyntaxError` with the position on bad input."""
+def parse_bytes(data: bytes, fmt: str, source: str = "<input>", base_iri: str | None = None,
+                limits: ParseLimits | None = None) -> list[ox.Quad]:
+    """Parse RDF bytes into oxigraph quads; :class:`RdfSyntaxError` with the position on bad input,
+    :class:`RdfRefused` for RDF/XML with a DTD, :class:`ParseLimitExceeded` past ``limits``
+    (checked while parsing, so a document stops as soon as it passes one)."""
+    if fmt == "rdfxml":
+        refuse_xml_declarations(data, source)
     try:
-        return list(ox.parse(input=data, format=FORMATS[fmt], base_iri=base_iri))
+        parser = ox.parse(input=data, format=FORMATS[fmt], base_iri=base_iri)
+        if limits is None or (limits.max_triples is None and limits.max_literal is None):
+            return list(parser)
+        return _limited(parser, limits, source)
     except SyntaxError as err:
         message = str(err.msg if hasattr(err, "msg") else err)
         line = err.lineno or None
         column = err.offset or None
         raise RdfSyntaxError(source, message, line, column) from err
+
+
+def _limited(parser, limits: ParseLimits, source: str) -> list[ox.Quad]:
+    quads: list[ox.Quad] = []
+    most, longest = limits.max_triples, limits.max_literal
+    for quad in parser:
+        if most is not None and len(quads) >= most:
+            raise ParseLimitExceeded(
+                f"{source} has more than {most:,} triples, the most one document may hold (setting max-triples)",
+                "max-triples",
+            )
+        if longest is not None:
+            for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+                value = getattr(term, "value", "")
+                if len(value) > longest:
+                    kind = "literal" if isinstance(term, ox.Literal) else "IRI or name"
+                    raise ParseLimitExceeded(
+                        f"{source} holds a {kind} of {len(value):,} characters; at most {longest:,} are allowed "
+                        "(setting max-literal)",
+                        "max-literal",
+                    )
+        quads.append(quad)
+    return quads
 
 
 def parse_file(path: str | Path, fmt: str | None = None) -> Graph:

@@ -230,11 +230,12 @@ def all_quads(store: Store) -> list[ox.Quad]:
     return list(ox.parse(input=store.dump(), format=ox.RdfFormat.N_QUADS))
 
 
-def open_store(target: str | Path, *, read_only: bool = False) -> Store:
-    """A store for ``target``: an ``http(s)://`` SPARQL endpoint URL, or a data folder."""
+def open_store(target: str | Path, *, read_only: bool = False, query_timeout: float | None = None) -> Store:
+    """A store for ``target``: an ``http(s)://`` SPARQL endpoint URL, or a data folder. A remote
+    store is told ``query_timeout`` (seconds) where its engine takes a time limit per query."""
     text = str(target)
     if text.startswith(("http://", "https://")):
         from .store_remote import RemoteStore
 
-        return RemoteStore(text)
+        return RemoteStore(text, query_timeout=query_timeout)
     return EmbeddedStore(Path(target) / STORE_DIR, read_only=read_only)

@@ -21,7 +21,9 @@ from .auth import TokensFileError, read_tokens
 from .config import ServerConfig
 
 STAMP_FILE = "store-dataset.sha256"
-SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "update-token", "tokens-file", "config")
+SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
+                  "max-literal", "worker-memory", "write-timeout", "client-queries", "short-workers", "update-token",
+                  "tokens-file", "config")
 
 
 def _options(func):

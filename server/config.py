@@ -14,10 +14,16 @@ class ServerConfig:
     port: int = 8080
     store: str = ""  # remote store URL; empty = the embedded store in DATA/store
     workers: int = 2
-    threads: int = 8
+    threads: int = 16
     query_timeout: float = 10.0
     max_rows: int = 100_000
     max_body: int = 1_048_576
+    max_triples: int = 100_000
+    max_literal: int = 1_048_576
+    worker_memory: int = 2048  # MiB; 0 = no cap
+    write_timeout: float = 60.0
+    client_queries: int = 4
+    short_workers: int = 2
     update_token: str = ""
     tokens_file: str = ""  # curator tokens; empty = DATA/tokens.toml
     extra: dict[str, Any] = field(default_factory=dict)
@@ -38,6 +44,18 @@ class ServerConfig:
     def audit_path(self) -> Path:
         """The audit log of writes: ``DATA/audit.jsonl``."""
         return Path(self.data) / "audit.jsonl"
+
+    def worker_settings(self):
+        """How the worker processes confine themselves, and the limits of uploaded documents."""
+        from pilotkg.graph.rdfio import ParseLimits
+
+        from .workers import WorkerSettings
+
+        return WorkerSettings(
+            memory_bytes=self.worker_memory * (1 << 20) if self.worker_memory > 0 else None,
+            network=bool(self.store),  # workers of a remote store must reach it
+            limits=ParseLimits(max_triples=self.max_triples or None, max_literal=self.max_literal or None),
+        )
 
     @property
     def store_target(self) -> str:

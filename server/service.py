@@ -19,7 +19,7 @@ from .audit import DEFAULT_GRAPH, AuditLog
 from .auth import Curator, TokenRegistry
 from .config import ServerConfig
 from .writes import Writes
-from .workers import Job, Outcome, QueryPool
+from .workers import Job, Outcome, PlanJob, QueryPool
 
 VOID_QUERY = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class
@@ -47,15 +47,26 @@ class Service:
         self.tokens = TokenRegistry(config.tokens_path, legacy_token=config.update_token)
         self.audit = AuditLog(config.audit_path)
         self.store = store if store is not None else open_store(config.store_target)
-        self.pool = pool if pool is not None else QueryPool(config.store_target, config.workers, config.query_timeout)
+        self.pool = pool if pool is not None else QueryPool(
+            config.store_target, config.workers, config.query_timeout, settings=config.worker_settings(),
+            short_size=config.short_workers, client_cap=config.client_queries,
+            queue_max=max(1, config.threads - config.workers - config.short_workers - 2),
+        )
         self.write_lock = threading.Lock()
         self.writes = Writes(self)
         self._summary: Summary | None = None
         self.generation = 0  # bumped after every write: caches of pages (search index, downloads) key on it
         self.started_at = time.time()
 
-    def run_query(self, query: str, fmt: str, default_graphs=None, named_graphs=None) -> Outcome:
-        return self.pool.run(Job(query, fmt, default_graphs or None, named_graphs or None, self.config.max_rows))
+    def run_query(self, query: str, fmt: str, default_graphs=None, named_graphs=None, client: str = "") -> Outcome:
+        """Run a query in a worker; ``client`` (the requester's address) is held to its share of the workers."""
+        return self.pool.run(Job(query, fmt, default_graphs or None, named_graphs or None, self.config.max_rows),
+                             client=client)
+
+    def run_plan(self, job: PlanJob):
+        """Plan a write in a worker (parse, apply, reason, validate); returns ``(plan, quads)`` or raises
+        what the planning raised (WriteRefused, RdfSyntaxError, ParseLimitExceeded, SyntaxError, ...)."""
+        return self.pool.run(job, timeout=self.config.write_timeout).result()
 
     def run_update(self, update: str, curator: Curator | None = None, *, request_id: str | None = None,
                    remote_addr: str | None = None) -> dict | None:

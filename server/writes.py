@@ -10,10 +10,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from pilotkg.graph.curate import WritePlan, WriteRefused, apply_update_in_memory, commit_update_text, drop_graph, plan, replace_graph
-from pilotkg.graph.store import StoreNotDurable, all_quads
+from pilotkg.graph.curate import WritePlan, WriteRefused, commit_update_text
+from pilotkg.graph.store import StoreNotDurable
 
 from .audit import AuditError
+from .workers import PlanJob, plan_write
 
 log = logging.getLogger("pilotkg.server.writes")
 
@@ -72,21 +73,30 @@ class Writes:
         self.imports: dict[str, Import] = {}
 
     # -- planning ---------------------------------------------------------
+    # A server plans in a worker process (``service.run_plan``): the update or the uploaded document
+    # is untrusted, so it is parsed and evaluated where a time limit and a memory cap can stop it and
+    # no network can be reached. ``pilotkg import`` (a local user's own file, no server) plans here.
 
-    def _current(self):
-        return all_quads(self.service.store)
+    def _run(self, job: PlanJob) -> tuple[WritePlan, list | None]:
+        run_plan = getattr(self.service, "run_plan", None)
+        if run_plan is not None:
+            return run_plan(job)
+        return plan_write(self.service.store, job)
 
     def plan_update(self, update: str) -> WritePlan:
-        current = self._current()
-        return plan(current, apply_update_in_memory(current, update))
+        return self._run(PlanJob("update", update=update))[0]
 
     def plan_graph(self, graph: str, quads: list, *, replace: bool) -> WritePlan:
-        current = self._current()
-        return plan(current, replace_graph(current, graph, quads, replace=replace))
+        return self._run(PlanJob("graph", graph=graph, quads=quads, replace=replace))[0]
+
+    def plan_document(self, graph: str, data: bytes, fmt: str, *, replace: bool,
+                      source: str = "the submitted data") -> tuple[WritePlan, list]:
+        """Parse an uploaded document (in the worker, with the upload limits) and plan putting it
+        into ``graph``; returns the plan and the parsed quads."""
+        return self._run(PlanJob("graph", graph=graph, data=data, fmt=fmt, source=source, replace=replace))
 
     def plan_drop(self, graph: str) -> WritePlan:
-        current = self._current()
-        return plan(current, drop_graph(current, graph))
+        return self._run(PlanJob("drop", graph=graph))[0]
 
     # -- committing -------------------------------------------------------
 
@@ -126,14 +136,14 @@ class Writes:
 
     # -- staged imports ---------------------------------------------------
 
-    def stage(self, graph: str, quads: list, *, replace: bool, curator: str) -> Import:
-        # Under the write lock, like every other plan: rdflib's SPARQL parser (used by the reasoning
-        # and by pyshacl) is not thread-safe, and concurrent stages failed with 500s (TypeError in
-        # pyparsing, tests/test_durability.py). And the version must be the one the plan was made on:
-        # read after planning, a commit made meanwhile would let a stale plan commit unchecked.
+    def stage(self, graph: str, data: bytes, fmt: str, *, replace: bool, curator: str,
+              source: str = "the submitted data") -> Import:
+        # Under the write lock, like every other plan: the version must be the one the plan was made
+        # on (read after planning, a commit made meanwhile would let a stale plan commit unchecked),
+        # and a plan reads the store as the last commit left it.
         with self.lock:
             version = self.version
-            the_plan = self.plan_graph(graph, quads, replace=replace)
+            the_plan, quads = self.plan_document(graph, data, fmt, replace=replace, source=source)
         item = Import(uuid.uuid4().hex, graph, replace, quads, curator, time.time(), the_plan, version)
         self.imports[item.id] = item
         return item

@@ -153,8 +153,6 @@ def test_json_and_xml_keep_the_exact_value(client):
 CHINESE = 'SELECT ?name WHERE { <https://w3id.org/pilotkg/id/division/510100> rdfs:label ?name FILTER(LANG(?name) = "zh") }'
 
 
-@pytest.mark.xfail(strict=True, reason="bom= on /sparql needs its wiring in server/views/sparql.py "
-                                      "(remove this mark once it is there)")
 @pytest.mark.parametrize("fmt", ["csv", "tsv"])
 def test_bom_on_sparql_starts_with_the_byte_order_mark_and_keeps_chinese(client, fmt):
     plain = get(client, CHINESE, fmt).data

@@ -13,15 +13,15 @@ from pathlib import PurePath
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from pilotkg.graph.curate import WriteRefused, parse_submission
-from pilotkg.graph.rdfio import EXTENSIONS, FORMATS, RdfSyntaxError
+from pilotkg.graph.curate import WriteRefused
+from pilotkg.graph.rdfio import EXTENSIONS, FORMATS, ParseLimitExceeded, RdfSyntaxError
 from pilotkg.graph.store import StoreError, StoreNotDurable
 
 from .. import validation_pages
 from ..audit import AuditError
 from ..auth import require
 from ..negotiation import GRAPH_TYPES, NotAcceptable, choose, wants_html
-from ..workers import PoolBusy, QueryTimeout, ValidationJob, WorkerFailed
+from ..workers import PoolBusy, QueryTimeout, TooManyQueries, ValidationJob, WorkerFailed
 from ..reports import refused as _refused, report_dict
 from .docs import unknown_parameters
 from .sparql import error
@@ -93,6 +93,35 @@ def _unusable(err: _Unusable) -> Response:
     return error(err.status, str(err))
 
 
+@bp.errorhandler(RdfSyntaxError)
+def _does_not_parse(err: RdfSyntaxError) -> Response:
+    return error(400, f"the data does not parse: {err}")
+
+
+@bp.errorhandler(ParseLimitExceeded)
+def _too_big(err: ParseLimitExceeded) -> Response:
+    return error(413, str(err))
+
+
+@bp.errorhandler(QueryTimeout)
+def _too_slow(err: QueryTimeout) -> Response:
+    return error(503, f"the write could not be planned in time and was stopped; nothing was changed ({err}; "
+                      "setting write-timeout)")
+
+
+@bp.errorhandler(PoolBusy)
+@bp.errorhandler(TooManyQueries)
+def _busy(err) -> Response:
+    return error(503, f"every worker is busy; nothing was changed; try again shortly ({err})", **{"Retry-After": "5"})
+
+
+@bp.errorhandler(WorkerFailed)
+@bp.errorhandler(MemoryError)
+def _worker_failed(err) -> Response:
+    log.error("a write's planning failed in its worker: %s", err)
+    return error(503, f"the write could not be planned: its worker failed ({err}); nothing was changed")
+
+
 @bp.errorhandler(StoreError)
 def _not_written(err: StoreError) -> Response:
     """The store could not write (a full disk, a read-only data folder): the transaction did not commit,
@@ -142,6 +171,10 @@ def validate() -> Response:
         return _validation_error(html, 503, str(err), data, fmt, with_graph)
     if outcome.status == "syntax":
         return _validation_error(html, 400, f"the data does not parse: {outcome.message}", data, fmt, with_graph)
+    if outcome.status == "raised" and isinstance(outcome.value, ParseLimitExceeded):
+        return _validation_error(html, 413, str(outcome.value), data, fmt, with_graph)
+    if outcome.status == "raised" and isinstance(outcome.value, MemoryError):
+        return _validation_error(html, 503, str(outcome.value), data, fmt, with_graph)
     if outcome.status != "ok":
         return _validation_error(html, 500, "validation failed; the error has been logged", data, fmt, with_graph)
     report = json.loads(outcome.body)
@@ -214,13 +247,6 @@ def _graph_param() -> str:
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
-def _parse(data: bytes, fmt: str, name: str) -> list:
-    try:
-        return parse_submission(data, fmt, source=name)
-    except RdfSyntaxError as err:
-        raise _Unusable(400, f"the data does not parse: {err}") from err
-
-
 # --------------------------------------------------------------------------- /imports
 
 
@@ -232,9 +258,8 @@ def create_import() -> Response:
     graph = _graph_param()
     replace = (request.args.get("mode") or request.form.get("mode") or "add") == "replace"
     data, fmt, name = _submitted()
-    quads = _parse(data, fmt, name)
     try:
-        item = _writes().stage(graph, quads, replace=replace, curator=curator.name)
+        item = _writes().stage(graph, data, fmt, replace=replace, curator=curator.name, source=name)
     except WriteRefused as err:
         return _refused(err)
     location = url_for("curation.show_import", import_id=item.id)
@@ -302,10 +327,10 @@ def graph_store() -> Response:
                           action="graph-delete", request_id=request_id)
             return Response(status=204)
         data, fmt, name = _submitted()
-        quads = _parse(data, fmt, name)
         existed = _graph_exists(graph)
         replace = request.method == "PUT"
-        writes.commit(lambda: writes.plan_graph(graph, quads, replace=replace), curator=curator.name, role=curator.role,
+        writes.commit(lambda: writes.plan_document(graph, data, fmt, replace=replace, source=name)[0],
+                      curator=curator.name, role=curator.role,
                       action="graph-put" if replace else "graph-post", request_id=request_id)
     except WriteRefused as err:
         return _refused(err)

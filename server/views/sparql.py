@@ -18,7 +18,8 @@ from flask import Blueprint, Response, current_app, g, request
 
 from pilotkg.graph.resources import queries_dir
 from pilotkg.graph.store import StoreError, StoreNotDurable
-from pilotkg.graph.sparql_safety import RemoteAccessRefused, query_form, refuse_remote, syntax_error_message
+from pilotkg.graph.sparql_safety import (QueryTooComplex, RemoteAccessRefused, check_untrusted, query_form,
+                                         syntax_error_message)
 
 from ..audit import AuditError
 from ..auth import require
@@ -26,11 +27,12 @@ from ..examples import ExampleQueryError, load_examples
 from pilotkg.graph.curate import WriteRefused
 
 from ..reports import refused
-from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, choose, format_override, wants_html
+from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, bom_wanted, choose, format_override, wants_html
+from ..results import with_bom
 from ..service import Service
 from ..service_description import service_description
 from ..site import ONTOLOGY_NS, SHOWN_PREFIXES, SITE, page
-from ..workers import PoolBusy, QueryTimeout, WorkerFailed
+from ..workers import PoolBusy, QueryTimeout, TooManyQueries, WorkerFailed
 
 bp = Blueprint("sparql", __name__)
 log = logging.getLogger("pilotkg.server")
@@ -39,7 +41,7 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
     "Access-Control-Allow-Headers": "Content-Type, Accept",
-    "Access-Control-Expose-Headers": "X-Pilotkg-Row-Limit, X-Pilotkg-Rows, X-Pilotkg-Truncated, X-Request-Id",
+    "Access-Control-Expose-Headers": "X-Pilotkg-Row-Limit, X-Pilotkg-Rows, X-Pilotkg-Truncated, X-Request-Id, Retry-After",
     "Access-Control-Max-Age": "600",
 }
 FORM = "application/x-www-form-urlencoded"
@@ -134,19 +136,26 @@ def _query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Re
     except NotAcceptable as err:
         return error(406, str(err))
     try:
-        refuse_remote(query)
-    except RemoteAccessRefused as err:
+        bom = bom_wanted(request.values.get("bom"), fmt)
+    except ValueError as err:
+        return error(400, str(err))
+    try:
+        check_untrusted(query)
+    except (RemoteAccessRefused, QueryTooComplex) as err:
         return error(400, str(err))
     g.query_form = form
     try:
-        outcome = service().run_query(query, fmt, default_graphs, named_graphs)
+        outcome = service().run_query(query, fmt, default_graphs, named_graphs, client=request.remote_addr or "")
     except QueryTimeout as err:
         return error(503, f"{err}; simplify the query or ask for fewer results")
+    except TooManyQueries as err:
+        return error(429, str(err), **{"Retry-After": str(err.retry_after)})
     except PoolBusy as err:
         return error(503, f"{err}; try again shortly", **{"Retry-After": "5"})
     except WorkerFailed as err:
         log.error("query worker failed: %s", err)
-        return error(500, "the query could not be run (worker failure); it has been logged")
+        return error(503, f"the query could not be run: it made its worker fail twice ({err}); it may need more "
+                          "memory than a worker may use (setting worker-memory); simplify it")
     if outcome.status == "syntax":
         return error(400, f"malformed query: {syntax_error_message(SyntaxError(outcome.message))}")
     if outcome.status == "refused":
@@ -164,7 +173,8 @@ def _query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Re
     }
     if download:
         headers["Content-Disposition"] = f"attachment; filename=results.{DOWNLOAD_EXTENSIONS[fmt]}"
-    return Response(outcome.body, status=200, content_type=outcome.media_type, headers=headers)
+    body = with_bom(outcome.body) if bom else outcome.body
+    return Response(body, status=200, content_type=outcome.media_type, headers=headers)
 
 
 # The file name a download link saves the results under, per format.
@@ -192,17 +202,25 @@ def _update(update: str) -> Response:
     if isinstance(who, Response):
         return who
     try:
-        refuse_remote(update)
+        check_untrusted(update)
         service().run_update(update, who, request_id=g.get("request_id"), remote_addr=request.remote_addr)
     except AuditError as err:
         log.critical("update by %r applied but not recorded: %s", who.name, err)
         return error(500, "the update was applied but could not be recorded in the audit log; the error has been logged")
-    except RemoteAccessRefused as err:
+    except (RemoteAccessRefused, QueryTooComplex) as err:
         return error(400, str(err))
     except WriteRefused as err:
         return refused(err)
     except SyntaxError as err:
         return error(400, f"malformed update: {syntax_error_message(err)}")
+    except QueryTimeout as err:
+        return error(503, f"the update could not be planned in time and was stopped; nothing was changed ({err}; "
+                          "setting write-timeout)")
+    except (PoolBusy, TooManyQueries) as err:
+        return error(503, f"every worker is busy; nothing was changed; try again shortly ({err})", **{"Retry-After": "5"})
+    except (WorkerFailed, MemoryError) as err:
+        log.error("an update's planning failed in its worker: %s", err)
+        return error(503, f"the update could not be planned: its worker failed ({err}); nothing was changed")
     except StoreNotDurable as err:
         log.critical("update by %r applied but not flushed to disk (not recorded): %s", who.name, err)
         return error(500, f"the update was applied but could not be made durable ({err.__cause__ or err}); "
