@@ -1,0 +1,1 @@
+"""The security suite: probes against a real pilotkg serve process (see SECURITY.md)."""
