@@ -3,7 +3,7 @@ its job says, even when the SPARQL check (the first wall) is switched off.
 
 Each test runs the real worker loop (``pilotkg.server.workers._worker_main``) in a forked child
 of this process after replacing the check with one that lets everything through, then sends it
-jobs with SERVICE and LOAD aimed at a listener on 127.0.0.1. The control test does the same with
+jobs with SERVICE and LOAD aimed at the suite's listener on 127.0.0.1 (``conftest.listener``). The control test does the same with
 the sandbox off and sees the connections arrive, so the listener would catch a leak.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import socket
 import sys
-import threading
 import time
 
 import pytest
@@ -21,40 +20,6 @@ from pilotkg.graph.rdfio import ParseLimits
 from pilotkg.server import sandbox, workers
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the network filter is Linux-only")
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that records every connection and answers a tiny Turtle document."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            try:
-                conn.settimeout(1)
-                conn.recv(4096)
-                body = b"<http://ex/s> <http://ex/p> <http://ex/o> .\n"
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/turtle\r\nContent-Length: "
-                             + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
-            except OSError:
-                pass
-            finally:
-                conn.close()
-
-    def close(self):
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,13 +33,6 @@ def built_store_dir(built, tmp_path_factory) -> str:
     data = fresh_copy(built.data_dir, tmp_path_factory.mktemp("sandbox") / "data")
     prepare_store(ServerConfig(data=data))
     return str(data)
-
-
-@pytest.fixture
-def listener():
-    lst = Listener()
-    yield lst
-    lst.close()
 
 
 @pytest.fixture
@@ -125,7 +83,7 @@ def test_a_worker_opens_no_connection_even_past_the_check(built_store_dir, liste
         assert confinement.network, confinement.reason
         outcomes = [_send(conn, job, timeout=60) for job in _jobs(listener.port)]
         time.sleep(0.3)
-        assert listener.connections == 0
+        listener.assert_no_connection(grace=0)
         # the worker is alive and still answers ordinary queries
         ok = _send(conn, workers.Job("ASK { ?s ?p ?o }", "json", None, None, 10))
         assert ok.status == "ok" and b"true" in ok.body
@@ -146,9 +104,9 @@ def test_control_without_the_sandbox_the_same_jobs_connect(built_store_dir, list
         for job in _jobs(listener.port)[:1]:
             _send(conn, job, timeout=60)
         deadline = time.monotonic() + 5
-        while listener.connections == 0 and time.monotonic() < deadline:
+        while not listener.connections and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert listener.connections >= 1
+        assert listener.connections
     finally:
         conn.send(None)
         process.join(5)
@@ -188,6 +146,14 @@ def test_the_filter_refuses_inet_sockets_and_keeps_unix_ones():
     assert results["unix"]
 
 
+def _quiet_worker(*args):
+    """The worker loop without pytest's fault handler (an expected abort need not print a traceback)."""
+    import faulthandler
+
+    faulthandler.disable()
+    workers._worker_main(*args)
+
+
 def test_the_memory_cap_stops_a_query_that_grows_without_bound(built_store_dir):
     """A query that doubles a string 40 times (16 × 2^40 characters) cannot take the machine: under
     a 768 MiB cap its worker fails alone, a Python MemoryError reported as an error or, for memory
@@ -197,7 +163,7 @@ def test_the_memory_cap_stops_a_query_that_grows_without_bound(built_store_dir):
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe()
     settings = workers.WorkerSettings(memory_bytes=768 << 20, network=False, limits=ParseLimits())
-    process = ctx.Process(target=workers._worker_main, args=(child, built_store_dir, ctx.Value("i", 0), settings), daemon=True)
+    process = ctx.Process(target=_quiet_worker, args=(child, built_store_dir, ctx.Value("i", 0), settings), daemon=True)
     process.start()
     child.close()
     try:
