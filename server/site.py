@@ -73,7 +73,8 @@ def term(node: Any) -> Term | None:
 
 def sparql_iri(iri: str) -> str:
     """``<iri>`` for pasting into a query, refusing relative IRIs and characters an IRIREF cannot hold."""
-    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) or any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
+    # IRIREF ::= '<' ([^<>"{}|^`\]-[#x00-#x20])* '>'
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) or any(c in '<>"{}|^`\\' or c <= " " for c in iri):
         raise ValueError(f"not an IRI: {iri!r}")
     return f"<{iri}>"
 

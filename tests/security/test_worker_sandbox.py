@@ -156,13 +156,13 @@ def _quiet_worker(*args):
 
 def test_the_memory_cap_stops_a_query_that_grows_without_bound(built_store_dir):
     """A query that doubles a string 40 times (16 × 2^40 characters) cannot take the machine: under
-    a 768 MiB cap its worker fails alone, a Python MemoryError reported as an error or, for memory
+    a 1.5 GiB cap its worker fails alone, a Python MemoryError reported as an error or, for memory
     pyoxigraph allocates, an abort of the worker process (which the pool replaces)."""
     import signal
 
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe()
-    settings = workers.WorkerSettings(memory_bytes=768 << 20, network=False, limits=ParseLimits())
+    settings = workers.WorkerSettings(memory_bytes=1536 << 20, network=False, limits=ParseLimits())
     process = ctx.Process(target=_quiet_worker, args=(child, built_store_dir, ctx.Value("i", 0), settings), daemon=True)
     process.start()
     child.close()
