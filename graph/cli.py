@@ -21,7 +21,7 @@ from . import __version__
 from .build import BuildError, build, write
 from .rdfio import FORMATS, RdfSyntaxError, dataset_from_nquads, parse_file, turtle_from_ntriples
 from .settings import setting_option
-from .sparql_safety import refuse_remote, syntax_error_message
+from .sparql_safety import check_untrusted, syntax_error_message
 from .store_file import dataset_path, is_stale, open_store, run_query
 from .validate import validate_graph
 
@@ -222,7 +222,7 @@ def query_cmd(ctx: click.Context, query: str | None, query_file, out: str) -> No
     data_dir = _ensure_built(ctx)
     store = open_store(data_dir)
     try:
-        refuse_remote(text)
+        check_untrusted(text)
         results = run_query(store, text)
     except SyntaxError as err:
         _echo_err(f"malformed query: {syntax_error_message(err)}")
