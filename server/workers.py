@@ -16,18 +16,21 @@ worker reopens before its next job.
 
 Scheduling (:meth:`QueryPool.run`):
 
-- the *general lane* (``size`` workers) runs any job with the full time limit;
-  a job waits for one at most ``queue_wait`` seconds (then 503, ``PoolBusy``);
-- the *short lane* (``short_size`` workers) is kept for short queries: a query
-  that finds no general worker free runs there with a short limit
-  (``short_limit``); one that passes it is stopped, remembered as heavy (by its
-  text) and queued for the general lane with the time it has left, so heavy
-  queries cannot hold the short lane and a light query still answers at once;
+- the *general lane* (``size`` workers, at a lower CPU priority) runs any job with
+  the full time limit; a job waits for one at most ``queue_wait`` seconds, and at
+  most ``queue_max`` jobs wait (else 503, ``PoolBusy``);
+- the *short lane* (``short_size`` workers and one ready spare) is kept for short
+  queries: a query that finds no general worker free runs there with a short
+  limit (``short_limit``, or ``_SHORTEST`` for a client whose queries were
+  stopped there lately); one that passes it is stopped (the spare takes its
+  place), remembered as heavy by its text, and queued for the general lane with
+  the time it has left. Requests waiting for a short worker form a stack, newest
+  first, so a light query sent while a flood runs is served next;
 - a client (its address) with ``client_cap`` queries already running or waiting
-  does not queue: it gets the short lane if a worker there is free, else
-  ``TooManyQueries`` (429 with ``Retry-After``);
-- workers start from a fork server that has already imported the libraries, so
-  a killed worker is replaced in a fraction of a second, and a lane only hands a
+  does not queue for the general lane: it waits for a short worker while newer
+  requests do not push it out, else ``TooManyQueries`` (429 with ``Retry-After``);
+- workers start from a fork server that has already imported the libraries, so a
+  stopped worker is replaced in a fraction of a second, and a lane only hands a
   job to a worker that has said it is ready.
 """
 
