@@ -44,8 +44,10 @@ def ingest(file: str, title: str | None, date: str | None, url: str | None, cura
     curation file: the policy (the title), its tasks (the outline), objectives,
     the pilot programme it names, the zones a designating sentence names, bodies
     and their responsibilities, dates and declared counts, each with the quote
-    and offsets that state it. Bodies and places the gazetteer does not know are
-    reported, never added. Writes the draft (named graph
+    and offsets that state it. Places the seed gazetteer does not know are looked
+    up in the national gazetteer of divisions; bodies and places neither knows,
+    and place names it cannot tell apart (with their candidates), are reported,
+    never added. Writes the draft (named graph
     https://w3id.org/pilotkg/id/graph/draft/DOC) as TriG, prints the report and
     the SHACL validation of the draft with the reference graph.
 

@@ -27,9 +27,18 @@ same :class:`~pilotkg.graph.extract.Extractor` the build runs. The rules:
 * **zones**: in a designating sentence (one that says "pilot" or "batch" and
   "selected", "designated", "chosen", "approved ... as/to be", "include"), every
   gazetteer zone, and every division below the province that is not a locator
-  ("X District in Nanjing"), is a ``pk:PilotZone`` of the programme: a gazetteer
-  zone as itself, a division as ``zone/{slug of its name}`` covering it wholly.
-  Without a programme, none (they are reported).
+  ("X District in Nanjing", or a place an earlier place of the sentence lies in:
+  "Anji County, Huzhou"), a dateline ("BEIJING, March 3 (Xinhua) --") or a venue
+  ("a meeting held in Guiyang"), is a ``pk:PilotZone`` of the programme: a
+  gazetteer zone as itself, a division as ``zone/{slug of its name}`` covering it
+  wholly. Divisions come from the seed gazetteer where it knows the name, else
+  from the national gazetteer (:mod:`divisions`, one ``find_places`` per
+  sentence), whose divisions are written into the draft with their parents up to
+  the province and their reference, as the reference graph writes the seed's; a
+  name shared by several divisions in China gets the code in its slug
+  ("zone/taizhou-city-331000"). A name the national gazetteer cannot resolve from
+  its sentence ("Taizhou": Jiangsu or Zhejiang) is reported as ambiguous with its
+  candidates, never added. Without a programme, none (they are reported).
 * **responsibilities**: the sentence patterns of :mod:`patterns` with the known
   bodies; their subject is the enclosing task, the policy for a sentence that
   issues, else the programme (or the policy when there is none).
@@ -37,8 +46,9 @@ same :class:`~pilotkg.graph.extract.Extractor` the build runs. The rules:
   "X Leading Group", "People's Government of X", "X Bureau", "X Office", "X
   Committee", ...) that the gazetteer does not know, and places ("X County",
   "X City", "X District", "X Province", "X Prefecture") that are neither a
-  division nor a zone of the gazetteer, are reported with their spans and never
-  added. An unknown body still ends the clause of a known body before it, and
+  division nor a zone of the gazetteer nor a division of the national gazetteer,
+  are reported with their spans and never added. An unknown body still ends the
+  clause of a known body before it, and
   what the patterns find it doing is reported as "not added".
 
 The draft is validated like the build validates: draft + reference graph
@@ -53,7 +63,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date as _date
 from pathlib import Path
 from typing import Any
@@ -64,11 +74,14 @@ from rdflib.namespace import RDFS, XSD
 from . import patterns
 from .build import check_evidence, check_no_blank_nodes
 from .curation import Curation, CurationError
+from .divisions import DIVISIONS_FILE as DIVISIONS_NATIONAL
+from .divisions import Division as NationalDivision
+from .divisions import NationalGazetteer, PlaceMention, load_national_gazetteer
 from .extract import UNRESOLVED, Extraction, Extractor
 from .facts import iri
-from .gazetteer import Gazetteer, load_gazetteer
+from .gazetteer import Division, Gazetteer, load_gazetteer
 from .namespaces import PK, PKR
-from .rdf import Quad, fact_quads, reference_quads, to_dataset
+from .rdf import Quad, division_quads, fact_quads, reference_quads, to_dataset
 from .rdfio import nquads_lines
 from .reason import InconsistentGraph, close
 from .structure import lines, parse_outline, sentences
@@ -101,6 +114,18 @@ class Unresolved:
 
 
 @dataclass(frozen=True)
+class AmbiguousPlace:
+    """A place name the national gazetteer gives several divisions for, and the text none
+    of their provinces: reported with its candidates, never added and never guessed."""
+
+    text: str
+    start: int
+    end: int
+    candidates: tuple[dict[str, str], ...]  # code, name, name_zh, level, province, province_code
+    note: str = ""  # "named as a pilot zone", "locates the zones of a designating sentence"
+
+
+@dataclass(frozen=True)
 class Finding:
     """One thing the draft states, with the quote and offsets of its first evidence."""
 
@@ -129,6 +154,7 @@ class IngestResult:
     not_added: list[str]
     notes: list[str]
     report: ValidationReport
+    ambiguous_places: list[AmbiguousPlace] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
@@ -154,6 +180,7 @@ class IngestResult:
             "found": {kind: [asdict(f) for f in items] for kind, items in self.found.items()},
             "unknown_bodies": [asdict(u) for u in self.unknown_bodies],
             "unknown_places": [asdict(u) for u in self.unknown_places],
+            "ambiguous_places": [asdict(a) for a in self.ambiguous_places],
             "not_added": self.not_added,
             "notes": self.notes,
             "curation": self.curation,
@@ -180,8 +207,12 @@ class IngestResult:
                 out.append(f"  {kind}: {f.label}{detail}  [{f.start}–{f.end}] “{_short(f.quote)}”")
         out += ["", f"Unknown bodies (not in the gazetteer; reported, not added): {len(self.unknown_bodies)}"]
         out += [f"  “{u.text}” at {u.start}–{u.end}" + (f" ({u.note})" if u.note else "") for u in self.unknown_bodies]
-        out += ["", f"Unknown places (not in the gazetteer; reported, not added): {len(self.unknown_places)}"]
+        out += ["", f"Unknown places (in neither the seed nor the national gazetteer; reported, not added): {len(self.unknown_places)}"]
         out += [f"  “{u.text}” at {u.start}–{u.end}" + (f" ({u.note})" if u.note else "") for u in self.unknown_places]
+        out += ["", f"Ambiguous places (several divisions of that name, none located by the text; reported, not added): {len(self.ambiguous_places)}"]
+        for a in self.ambiguous_places:
+            out.append(f"  “{a.text}” at {a.start}–{a.end}" + (f" ({a.note})" if a.note else "") + ": could be "
+                       + "; ".join(f"{c['name']} {c['code']} ({c['province']})" for c in a.candidates))
         if self.not_added:
             out += ["", "Found but not added:"] + [f"  {line}" for line in self.not_added]
         if self.notes:
@@ -307,6 +338,17 @@ _ESTABLISHING = re.compile(
     r"\b(?:launch\w*|establish\w*|set(?:s|ting)? up|approv\w*|carr(?:y|ies|ied) out|start\w*|initiat\w*|creat\w*)\b", re.I
 )
 _LOCATOR = re.compile(r"(?:District|County|City|Area|Zone|Town|Township|Banner)\s+(?:in|of)\s+(?:the\s+)?$")
+# A venue: "a meeting held in Guiyang", "at a ceremony in Hangzhou": where something took place, never a zone.
+_VENUE = re.compile(
+    r"\b(?:meeting|conference|forum|ceremony|symposium|seminar|summit|workshop|held|convened|hosted)\b"
+    r"(?:\s+[A-Za-z'’-]+){0,3}?\s+(?:in|at)\s+(?:the\s+)?$", re.I)
+# A dateline: a place opening its line, then a date or a news agency ("BEIJING, March 3 (Xinhua) --",
+# "Guiyang, 3 March --", "Hangzhou (Xinhua) --"): where the report was filed, never a zone.
+_DATELINE_LINE_START = re.compile(r"[\s(\[]*")
+_DATELINE_PLACE_AFTER = re.compile(
+    r"(?:\s*,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}\b|\d{1,2}\s+[A-Z][a-z]{2,8}\b)"
+    r"|\s*\((?:Xinhua|ECNS|CNS|AFP|Reuters|AP|[A-Z][A-Za-z. ]{1,24})\)\s*(?:--|—|–|-))"
+)
 _DATE_PROPS = (PK.publishedOn, PK.issuedOn, PK.startDate, PK.endDate, PK.approvedOn)
 _COUNT_PROPS = (PK.declaredZoneCount, PK.declaredTaskCount, PK.declaredProvinceCount)
 
@@ -355,8 +397,11 @@ def check_url(url: str) -> str:
 class _Detector:
     """Reads one text with the generic rules and writes the curation entries they give."""
 
-    def __init__(self, source: SourceText, gaz: Gazetteer, title: str | None, issued: Literal | None, url: str | None):
-        self.source, self.text, self.gaz = source, source.text, gaz
+    def __init__(self, source: SourceText, gaz: Gazetteer, title: str | None, issued: Literal | None, url: str | None,
+                 national: NationalGazetteer):
+        self.source, self.text, self.gaz, self.national = source, source.text, gaz, national
+        self._places: dict[Span, list[PlaceMention]] = {}
+        self._designated_done = False
         self.title, self.issued, self.url = title, issued, url
         self.notes: list[str] = []
         self.not_added: list[str] = []
@@ -378,6 +423,8 @@ class _Detector:
             note = f"contains the known body “{inside[0]}”; a different body" if inside else ""
             bodies.append(Unresolved("body", self.source.quote(span), span.start, span.end, note))
         known_places = self.gaz.find_mentions(self.text, kinds=("zone", "division"))
+        national_places = [p for s in self.sentences for p in self._national_places(s)]
+        programme_names = find_programme_names(self.text)
         places = []
         for span in find_place_names(self.text):
             if any(m.start <= span.start and span.end <= m.end for m in known_places):
@@ -385,12 +432,57 @@ class _Detector:
             name_end = self.text.rfind(" ", span.start, span.end)
             if any(m.start == span.start and m.end == name_end for m in known_places):
                 continue  # "Leshan City": the division Leshan
+            if any(p.start <= span.start and span.end <= p.end or p.start == span.start and p.end == name_end
+                   for p in national_places):
+                continue  # a division of the national gazetteer (resolved, or reported as ambiguous)
+            if any(_covers(name, span) for name in programme_names):
+                continue  # "Smart Irrigation District Pilot Areas": a programme's name, not a place
             note = ""
             if any(_covers(s, span) for s in self.designating_sentences()):
                 locator = self.text[span.start : span.end].endswith("Province") or _LOCATOR.search(self.text, max(0, span.start - 40), span.start)
                 note = "locates the zones of a designating sentence" if locator else "named as a pilot zone"
             places.append(Unresolved("place", self.source.quote(span), span.start, span.end, note))
         return bodies, places
+
+    def ambiguous_places(self) -> list[AmbiguousPlace]:
+        """The place names the national gazetteer cannot tell apart (several divisions of
+        that name, and no province of one of them named beside it or in the sentence),
+        except where the seed gazetteer knows the name or the name is a dateline."""
+        designating = self.designating_sentences()
+        out = []
+        for sentence in self.sentences:
+            seed = self.gaz.find_mentions(self.text, sentence.start, sentence.end)
+            for place in self._national_places(sentence):
+                if place.resolution.status != "ambiguous" or self._is_dateline(Span(place.start, place.end)):
+                    continue
+                if any(m.start < place.end and place.start < m.end for m in seed):
+                    continue  # the seed gazetteer knows the name
+                note = ""
+                if sentence in designating and not _VENUE.search(self.text, max(0, place.start - 60), place.start):
+                    locator = _LOCATOR.search(self.text, max(0, place.start - 40), place.start)
+                    note = "locates the zones of a designating sentence" if locator else "named as a pilot zone"
+                candidates = tuple(self._candidate(d) for d in place.resolution.candidates)
+                out.append(AmbiguousPlace(place.text, place.start, place.end, candidates, note))
+        return out
+
+    def _candidate(self, division: NationalDivision) -> dict[str, str]:
+        province = self.national.get(division.province)
+        return {"code": division.code, "name": division.name_en_full, "name_zh": division.name_zh,
+                "level": division.level, "province": province.name_en if province else "",
+                "province_code": division.province}
+
+    def _national_places(self, sentence: Span) -> list[PlaceMention]:
+        """The national gazetteer's places in one sentence (found once), with offsets into the text."""
+        if sentence not in self._places:
+            found = self.national.find_places(self.text[sentence.start : sentence.end])
+            self._places[sentence] = [replace(p, start=p.start + sentence.start, end=p.end + sentence.start) for p in found]
+        return self._places[sentence]
+
+    def _is_dateline(self, span: Span) -> bool:
+        """True for a place that opens its line and is followed by a date or a news agency."""
+        line_start = self.text.rfind("\n", 0, span.start) + 1
+        return (_DATELINE_LINE_START.fullmatch(self.text, line_start, span.start) is not None
+                and _DATELINE_PLACE_AFTER.match(self.text, span.end) is not None)
 
     def designating_sentences(self) -> list[Span]:
         return [s for s in self.sentences if _DESIGNATING.search(self.text, s.start, s.end) and _PILOT_OR_BATCH.search(self.text, s.start, s.end)]
@@ -519,19 +611,100 @@ class _Detector:
         return programme
 
     def _designate(self) -> None:
-        """The zones and divisions named as pilot zones in the designating sentences."""
+        """The zones and divisions named as pilot zones in the designating sentences.
+
+        The seed gazetteer's zones and divisions, and the national gazetteer's places
+        that no seed name overlaps (the seed gazetteer wins wherever it knows a name).
+        Not a zone: a province ("in Sichuan"), a locator ("Gulou District **of
+        Nanjing**", or a place an earlier place of the sentence lies in), a dateline, a
+        state-level new area without a code (noted), an ambiguous name (reported)."""
+        if self._designated_done:
+            return
+        self._designated_done = True
         seen: set[str] = set()
         for sentence in self.designating_sentences():
-            for m in self.gaz.find_mentions(self.text, sentence.start, sentence.end, kinds=("zone", "division")):
-                if m.kind == "division":
-                    if self.gaz.divisions[m.slug_or_code].level == "province":
-                        continue  # "in Sichuan": where the zones are, not a zone
-                    if _LOCATOR.search(self.text, max(0, m.start - 40), m.start):
-                        continue  # "Gulou District of Nanjing": Nanjing locates the zone
-                if m.slug_or_code in seen:
+            seed = self.gaz.find_mentions(self.text, sentence.start, sentence.end, kinds=("zone", "division"))
+            places: list[tuple[int, int, str, str]] = [(m.start, m.end, m.kind, m.slug_or_code) for m in seed]
+            for place in self._national_places(sentence):
+                if any(m.start < place.end and place.start < m.end for m in seed):
                     continue
-                seen.add(m.slug_or_code)
-                self.designated.append((Span(m.start, m.end), m.kind, m.slug_or_code))
+                if place.resolution.status != "resolved":
+                    continue  # ambiguous: reported by ambiguous_places, never guessed
+                division = place.resolution.division
+                if division.level == "new-area":
+                    self.not_added.append(
+                        f"a state-level new area without a GB/T 2260 code, not made a zone: “{place.text}” "
+                        f"[{place.start}–{place.end}] (lies in {', '.join(division.lies_in)})")
+                    continue
+                places.append((place.start, place.end, "division", division.code))
+            located_by: set[str] = set()  # codes the earlier places of the sentence lie in
+            for start, end, kind, ident in sorted(places):
+                span = Span(start, end)
+                if self._is_dateline(span):
+                    continue  # "BEIJING, March 3 (Xinhua) --": where the report was filed
+                if _VENUE.search(self.text, max(0, start - 60), start):
+                    continue  # "a meeting held in Guiyang": where it took place
+                codes = [c for c, _ in self.gaz.zones[ident].covers] if kind == "zone" else [ident]
+                locator = kind == "division" and (
+                    self._division_level(ident) == "province"  # "in Sichuan": where the zones are, not a zone
+                    or _LOCATOR.search(self.text, max(0, start - 40), start) is not None  # "Gulou District of Nanjing"
+                    or ident in located_by)  # "Shenyang, Liaoning", "Yuhang District, Hangzhou"
+                located_by.update(a for c in codes for a in self._ancestor_codes(c))
+                if locator or ident in seen:
+                    continue
+                seen.add(ident)
+                self.designated.append((span, kind, ident))
+
+    def _division_level(self, code: str) -> str:
+        division = self.gaz.divisions.get(code) or self.national.get(code)
+        return division.level
+
+    def _ancestor_codes(self, code: str) -> list[str]:
+        """The codes of the divisions ``code`` lies in, up to its province."""
+        if code in self.gaz.divisions:
+            return [d.code for d in self.gaz.ancestors(code)]
+        chain, current = [], self.national.get(code)
+        while current is not None and current.parent:
+            chain.append(current.parent)
+            current = self.national.get(current.parent)
+        return chain
+
+    def division(self, code: str) -> Division:
+        """The division of ``code``: the seed gazetteer's, else the national gazetteer's
+        written as the seed gazetteer writes divisions (no coordinates: the national
+        gazetteer has none)."""
+        if code in self.gaz.divisions:
+            return self.gaz.divisions[code]
+        d = self.national.get(code)
+        return Division(
+            code=d.code, level=d.level, type=d.type, name_zh=d.name_zh, name_en=self._english_name(d),
+            parent=d.parent or None, longitude=None, latitude=None,
+            reference=f"{d.reference}; pilotkg national gazetteer, graph/reference/{DIVISIONS_NATIONAL}, row {d.code}",
+        )
+
+    def _english_name(self, d: NationalDivision) -> str:
+        """The name as the seed gazetteer writes it: a province or prefecture-level city by
+        its bare name when that name means it ("Ordos"; "Jilin City", "Taizhou City" since
+        the bare name means another division or several), anything else with its type word."""
+        if d.level == "province" or d.type == "prefecture-level-city":
+            if self.unique_name(d.name_en, d.code):
+                return d.name_en
+        return d.name_en_full
+
+    def unique_name(self, name: str, code: str) -> bool:
+        """True if the national gazetteer reads ``name``, without context, as ``code`` alone."""
+        resolution = self.national.resolve(name)
+        return resolution is not None and resolution.status == "resolved" and resolution.division.code == code
+
+    def draft_divisions(self, codes: set[str]) -> dict[str, Division]:
+        """The divisions of ``codes`` that the seed gazetteer lacks, with their parents up to the
+        province: written into the draft graph so that the draft validates on its own."""
+        added: dict[str, Division] = {}
+        for code in codes:
+            for c in [code, *self._ancestor_codes(code)]:
+                if c not in self.gaz.divisions:
+                    added[c] = self.division(c)
+        return dict(sorted(added.items()))
 
     def _known_zone_entries(self) -> list[dict[str, Any]]:
         self._designate()
@@ -572,12 +745,15 @@ def ingest(
     url: str | None = None,
     curation: str | Path | Curation | None = None,
     gazetteer: Gazetteer | None = None,
+    national: NationalGazetteer | None = None,
 ) -> IngestResult:
     """Extract a draft graph from the text at ``path`` and validate it.
 
     Without ``curation`` the curation is built by the generic rules (see the
     module docstring); with one (a file or a :class:`Curation`), the text is
-    extracted exactly as the build extracts a seed. Raises
+    extracted exactly as the build extracts a seed. ``national`` is the national
+    gazetteer of divisions (default: :func:`load_national_gazetteer`), which
+    resolves the places the seed gazetteer (``gazetteer``) does not know. Raises
     :class:`IngestInputError` on input it cannot use; never on an unknown name.
     """
     path = Path(path)
@@ -596,8 +772,9 @@ def ingest(
     issued = parse_date_option(date) if date is not None else None
     if url is not None:
         check_url(url)
-    detector = _Detector(source, gaz, title, issued, url)
+    detector = _Detector(source, gaz, title, issued, url, national or load_national_gazetteer())
     unknown_bodies, unknown_places = detector.unknown_names()
+    ambiguous_places = detector.ambiguous_places()
     if curation is None:
         unresolved_spans = [Span(u.start, u.end) for u in unknown_bodies]
         data = detector.curation(unresolved_spans)
@@ -633,7 +810,8 @@ def ingest(
         )
     graph = draft_graph(source.doc_id)
     extraction.facts.graph = graph
-    quads = fact_quads(extraction.facts)
+    added = detector.draft_divisions(extraction.divisions_used)
+    quads = fact_quads(extraction.facts) + [q for d in added.values() for q in division_quads(d, graph)]
     check_no_blank_nodes(quads)
     check_evidence(quads, {source.doc_id: source})
     report = validate_draft(quads, gaz, extraction.zones_used)
@@ -643,25 +821,32 @@ def ingest(
         quads=quads,
         extraction=extraction,
         curation=data,
-        found=_findings(extraction, gaz, _declaring_spans(cur)),
+        found=_findings(extraction, Gazetteer(gaz.bodies, {**gaz.divisions, **added}, gaz.zones), _declaring_spans(cur)),
         unknown_bodies=unknown_bodies,
         unknown_places=unknown_places,
         not_added=detector.not_added,
         notes=detector.notes,
         report=report,
+        ambiguous_places=ambiguous_places,
     )
 
 
 def _add_division_zones(extractor: Extractor, detector: _Detector) -> None:
-    """Zones for divisions named as pilot zones: ``zone/{slug}`` covering the division wholly."""
+    """Zones for divisions named as pilot zones: ``zone/{slug}`` covering the division wholly.
+
+    A division only the national gazetteer knows whose name is not unique in China gets its
+    code in the slug ("zone/taizhou-city-331000"), so that two texts never share a zone IRI
+    for two places."""
     gaz, programme = extractor.gaz, iri(f"programme/{detector.programme_id}")
     for span, kind, code in detector.designated:
         if kind != "division":
             continue
-        division = gaz.divisions[code]
+        division = detector.division(code)
         slug = slugify(division.name_en)
         if slug in gaz.zones and gaz.zones[slug].covers != ((code, "whole"),):
             slug = f"{slug}-{code}"  # the gazetteer's zone of that name is another place
+        elif code not in gaz.divisions and not detector.unique_name(division.name_en, code):
+            slug = f"{slug}-{code}"  # the name is shared with other divisions in China
         node = iri(f"zone/{slug}")
         extractor._declare(node, PK.PilotZone, division.name_en, span)
         extractor.facts.add(node, PK.coversDivision, iri(f"division/{code}"), span)

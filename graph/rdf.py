@@ -11,7 +11,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from .facts import FactSet, iri
-from .gazetteer import Gazetteer
+from .gazetteer import Division, Gazetteer
 from .namespaces import OA, ONTOLOGY_GRAPH, PK, PREFIXES, REFERENCE_GRAPH, WGS
 from .text import Span
 
@@ -95,27 +95,8 @@ def reference_quads(gaz: Gazetteer, zones: Iterable[str]) -> list[Quad]:
             q.append((node, PK.referenceSource, Literal(ref), g))
         if body.zh_reference:
             q.append((node, PK.referenceSource, Literal(body.zh_reference), g))
-    level_class = {
-        "province": PK.ProvinceLevelDivision,
-        "prefecture": PK.PrefectureLevelDivision,
-        "county": PK.CountyLevelDivision,
-    }
     for div in sorted(gaz.divisions.values(), key=lambda d: d.code):
-        node = iri(f"division/{div.code}")
-        q += [
-            (node, RDF.type, PK.AdministrativeDivision, g),
-            (node, RDF.type, level_class[div.level], g),
-            (node, RDFS.label, Literal(div.name_en, lang="en"), g),
-            (node, RDFS.label, Literal(div.name_zh, lang="zh"), g),
-            (node, PK.adcode, Literal(div.code), g),
-            (node, PK.divisionType, Literal(div.type), g),
-            (node, PK.referenceSource, Literal(div.reference), g),
-        ]
-        if div.parent:
-            q.append((node, PK.withinDivision, iri(f"division/{div.parent}"), g))
-        if div.latitude is not None and div.longitude is not None:
-            q.append((node, WGS.lat, Literal(canonical_decimal(div.latitude), datatype=XSD.decimal), g))
-            q.append((node, WGS.long, Literal(canonical_decimal(div.longitude), datatype=XSD.decimal), g))
+        q += division_quads(div, g)
     for slug in sorted(zones):
         zone = gaz.zones[slug]
         node = iri(f"zone/{slug}")
@@ -128,6 +109,34 @@ def reference_quads(gaz: Gazetteer, zones: Iterable[str]) -> list[Quad]:
             if alias != zone.name_en:
                 q.append((node, SKOS.altLabel, Literal(alias, lang="en"), g))
         q.append((node, PK.referenceSource, Literal(zone.reference), g))
+    return q
+
+
+_LEVEL_CLASS = {
+    "province": PK.ProvinceLevelDivision,
+    "prefecture": PK.PrefectureLevelDivision,
+    "county": PK.CountyLevelDivision,
+}
+
+
+def division_quads(div: Division, g: URIRef) -> list[Quad]:
+    """One administrative division as quads of graph ``g``: its level class, English and
+    Chinese labels, code, type, reference, parent and (when known) coordinates."""
+    node = iri(f"division/{div.code}")
+    q: list[Quad] = [
+        (node, RDF.type, PK.AdministrativeDivision, g),
+        (node, RDF.type, _LEVEL_CLASS[div.level], g),
+        (node, RDFS.label, Literal(div.name_en, lang="en"), g),
+        (node, RDFS.label, Literal(div.name_zh, lang="zh"), g),
+        (node, PK.adcode, Literal(div.code), g),
+        (node, PK.divisionType, Literal(div.type), g),
+        (node, PK.referenceSource, Literal(div.reference), g),
+    ]
+    if div.parent:
+        q.append((node, PK.withinDivision, iri(f"division/{div.parent}"), g))
+    if div.latitude is not None and div.longitude is not None:
+        q.append((node, WGS.lat, Literal(canonical_decimal(div.latitude), datatype=XSD.decimal), g))
+        q.append((node, WGS.long, Literal(canonical_decimal(div.longitude), datatype=XSD.decimal), g))
     return q
 
 

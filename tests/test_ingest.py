@@ -5,11 +5,15 @@ seeds and sharing no sentence with them:
 
 * digital_countryside_pilot.txt — a new programme whose zones are divisions of
   the gazetteer (Nanjing, Jinan, Leshan) and one gazetteer zone (Nanbu County);
-* highland_agriculture_pilot.txt — zones in Yunnan and Gansu, which the
-  gazetteer does not know: reported as unknown places, never added;
+* highland_agriculture_pilot.txt — zones in Yunnan and Gansu, which the seed
+  gazetteer does not know and the national gazetteer (graph/divisions.py) does:
+  five new zones covering those counties, with their parents in the draft;
 * coastal_wetland_pilot.txt — a body the gazetteer does not know (the Ministry
   of Ecology and Environment) beside a known one (the NDRC), which keeps its
   own responsibilities and does not take the unknown body's.
+
+Places that neither gazetteer knows, ambiguous names, datelines and locators:
+tests/test_ingest_national.py.
 """
 
 from __future__ import annotations
@@ -301,38 +305,28 @@ def test_a_date_is_stated_only_when_the_text_states_it():
         ingest(DIGITAL, date="2023-02-30")
 
 
-# --------------------------------------------------------------------------- (b) zones in places the gazetteer does not know
+# --------------------------------------------------------------------------- (b) zones in places only the national gazetteer knows
 
 HIGHLAND_PROGRAMME = "programme/highland-agriculture-green-development-pilot-zones"
 
 
-def test_highland_unknown_places_are_reported_with_their_offsets(highland):
-    assert unknown(highland.unknown_places) == [
-        ("Tengchong City", 356, 370),
-        ("Yuanyang County", 372, 387),
-        ("Mile City", 392, 401),
-        ("Yunnan Province", 405, 420),
-        ("Linze County", 433, 445),
-        ("Dunhuang City", 450, 463),
-        ("Gansu Province", 467, 481),
-        ("Gansu Province", 729, 743),
-        ("Linze County", 1121, 1133),
-    ]
-    notes = {(u.text, u.start): u.note for u in highland.unknown_places}
-    assert notes[("Tengchong City", 356)] == "named as a pilot zone"
-    assert notes[("Yunnan Province", 405)] == "locates the zones of a designating sentence"
-    assert notes[("Linze County", 1121)] == ""
+def test_highland_places_are_known_to_the_national_gazetteer(highland):
+    # before the national gazetteer: nine unknown places (the five zones, their provinces, Linze County again)
+    assert highland.unknown_places == [] and highland.ambiguous_places == []
 
 
-def test_highland_unknown_places_are_never_added(highland):
-    assert subjects_of_type(highland, PK.PilotZone) == set()
-    places = ("zone/", "division/")
-    assert not any(str(t).startswith(tuple(str(PKR) + p for p in places)) for q in highland.quads for t in q[:3])
-    assert not objects(highland, I(HIGHLAND_PROGRAMME), PK.hasZone)
-    # the declared count stays, and SHACL warns that the graph names fewer zones
+def test_highland_zones_are_the_five_named_places(highland):
+    zones = {f"zone/{slug}": code for slug, code in (
+        ("tengchong-city", "530581"), ("yuanyang-county-532528", "532528"), ("mile-city", "532504"),
+        ("linze-county", "620723"), ("dunhuang-city", "620982"))}
+    assert subjects_of_type(highland, PK.PilotZone) == {I(z) for z in zones}
+    assert objects(highland, I(HIGHLAND_PROGRAMME), PK.hasZone) == {I(z) for z in zones}
+    for zone, code in zones.items():
+        assert objects(highland, I(zone), PK.coversDivision) == {I(f"division/{code}")}
+    # the provinces locate the zones, they are not zones; the declared count is met, and SHACL says nothing of it
     assert objects(highland, I(HIGHLAND_PROGRAMME), PK.declaredZoneCount) == {Literal(5, datatype=INTEGER)}
-    warned = [r for r in highland.report.warnings if r.shape and r.shape.endswith("PilotProgrammeShape-namedZones")]
-    assert warned and highland.conforms
+    assert not [r for r in highland.report.warnings if r.shape and r.shape.endswith("PilotProgrammeShape-namedZones")]
+    assert highland.conforms
 
 
 def test_highland_unknown_bodies_and_what_they_would_do(highland):
@@ -376,11 +370,10 @@ def test_coastal_unknown_bodies_are_reported_with_their_offsets(coastal):
         ("Ministry of Ecology and Environment", 1221, 1256),
     ]
     assert coastal.unknown_bodies[1].note == "contains the known body “State Council”; a different body"
-    assert unknown(coastal.unknown_places) == [("Beihai City", 375, 386)]
-    assert coastal.unknown_places[0].note == "named as a pilot zone"
+    # Beihai City: unknown to the seed gazetteer, a zone by the national one (see test_coastal_zones_and_the_policy_date)
+    assert coastal.unknown_places == []
     bodies = {str(o) for s, p, o, _g in coastal.quads if p in (PK.body, PK.mentions)}
     assert bodies == {str(I(f"body/{slug}")) for slug in ("ndrc", "state-council", "local-governments")}
-    assert not any("beihai" in str(t) for q in coastal.quads for t in q[:3] if isinstance(t, URIRef))
 
 
 def test_coastal_known_body_keeps_its_responsibilities_and_not_the_unknown_ones(coastal):
@@ -412,8 +405,11 @@ def test_unknown_bodies_end_the_clause_of_a_known_body():
 
 
 def test_coastal_zones_and_the_policy_date(coastal):
-    assert subjects_of_type(coastal, PK.PilotZone) == {I("zone/qingdao"), I("zone/fuzhou")}
+    assert subjects_of_type(coastal, PK.PilotZone) == {I("zone/qingdao"), I("zone/fuzhou"), I("zone/beihai")}
+    # "Fuzhou" is two cities in the national gazetteer; the seed gazetteer's Fuzhou (Fujian) wins
     assert objects(coastal, I("zone/fuzhou"), PK.coversDivision) == {I("division/350100")}
+    assert objects(coastal, I("zone/beihai"), PK.coversDivision) == {I("division/450500")}
+    assert coastal.ambiguous_places == []
     assert objects(coastal, I(COASTAL_POLICY), PK.policyType) == {URIRef("https://w3id.org/pilotkg/policy-type/plan")}
     dated = ingest(COASTAL, date="2022-06-08", url="https://example.org/wetland-plan")
     assert objects(dated, I(COASTAL_POLICY), PK.issuedOn) == {Literal("2022-06-08", datatype=DATE)}
@@ -529,7 +525,8 @@ def test_cli_writes_the_draft_beside_the_text_and_prints_the_report(tmp_path):
     assert len(quads) == len(ingest(text).quads)
     assert "Unknown bodies (not in the gazetteer; reported, not added): 4" in out.stdout
     assert "“Ministry of Ecology and Environment” at 189–224" in out.stdout
-    assert "“Beihai City” at 375–386 (named as a pilot zone)" in out.stdout
+    assert "zones: Beihai (new zone; covers Beihai 450500; province Guangxi)  [375–386] “Beihai City”" in out.stdout
+    assert "Unknown places (in neither the seed nor the national gazetteer; reported, not added): 0" in out.stdout
     assert re.search(r"^  responsibilities\s+3$", out.stdout, re.M)
     assert "Conforms: 0 violation(s)" in out.stdout
     assert f"wrote {draft}" in out.stderr
