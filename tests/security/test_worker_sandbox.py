@@ -42,9 +42,8 @@ def no_first_wall(monkeypatch):
     import pilotkg.graph.store as store
 
     allow = lambda text: None  # noqa: E731
-    monkeypatch.setattr(curate, "refuse_remote", allow)
-    if hasattr(store, "refuse_remote"):
-        monkeypatch.setattr(store, "refuse_remote", allow)
+    monkeypatch.setattr(curate, "check_untrusted", allow)
+    monkeypatch.setattr(store, "refuse_remote", allow)
 
 
 def _worker(store_target: str, network: bool):
