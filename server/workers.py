@@ -284,14 +284,13 @@ def plan_write(store, job: PlanJob, limits: ParseLimits | None = None) -> tuple:
     from pilotkg.graph.curate import apply_update_in_memory, drop_graph, parse_submission, plan, replace_graph
     from pilotkg.graph.store import all_quads
 
-    quads = None
-    if job.action == "graph" and job.quads is None:  # parse before reading the store: bad input fails fast
+    quads = job.quads
+    if job.action == "graph" and quads is None:  # parse before reading the store: bad input fails fast
         quads = parse_submission(job.data or b"", job.fmt or "", source=job.source, limits=limits)
     current = all_quads(store)
     if job.action == "update":
         new_data = apply_update_in_memory(current, job.update or "")
     elif job.action == "graph":
-        quads = job.quads if job.quads is not None else quads
         new_data = replace_graph(current, job.graph or "", quads, replace=job.replace)
     elif job.action == "drop":
         new_data = drop_graph(current, job.graph or "")
@@ -505,11 +504,12 @@ class QueryPool:
 
     def _mark_heavy(self, job: Job, client: str = "") -> None:
         with self.lock:
-            self._stopped.setdefault(client, []).append(time.monotonic())
+            now, key = time.monotonic(), self._key(job)
+            self._stopped.setdefault(client, []).append(now)
             if len(self._stopped) > self._HEAVY_MEMORY:
                 self._stopped.pop(next(iter(self._stopped)))
-            self._heavy[self._key(job)] = time.monotonic()
-            self._heavy.move_to_end(self._key(job))
+            self._heavy[key] = now
+            self._heavy.move_to_end(key)
             while len(self._heavy) > self._HEAVY_MEMORY:
                 self._heavy.popitem(last=False)
 
@@ -613,6 +613,7 @@ class QueryPool:
                                    f"of {limit:g} s and was stopped")
             outcome = worker.conn.recv()
         except (EOFError, BrokenPipeError, OSError) as err:
+            worker.process.join(1)  # the pipe closed because the worker died: let its exit code arrive
             code = worker.process.exitcode
             lane.retire(worker)
             raise WorkerFailed(f"the worker failed ({_exit_reason(code) or err})") from err

@@ -4,6 +4,7 @@ writes (SPARQL Update and the Graph Store Protocol) that are refused whole."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -267,3 +268,38 @@ def test_a_rebuild_keeps_what_curators_committed(built, tmp_path):
     assert bool(store.query(f"ASK {{ GRAPH <{graph}> {{ <{ID}zone/kept> a pk:PilotZone }} }}"))
     assert bool(store.query(f"ASK {{ <{ID}zone/kept> pk:inProvince <{ID}division/410000> }}"))
     store.close()
+
+
+def test_a_write_past_its_planning_time_limit_is_503_and_changes_nothing(built, tmp_path):
+    """The planning of a write runs in a worker with --write-timeout: past it, the update, the Graph
+    Store write and the staged import each get 503 naming the setting, and the store is unchanged."""
+    data = fresh_copy(built.data_dir, tmp_path / "data")
+    token = add_curator(data, "slowpoke")
+    with serving(data, query_timeout=30, write_timeout=0.01) as app:
+        client = app.test_client()
+        before = dump(app)
+        insert = (f"INSERT DATA {{ GRAPH <{CURATION_GRAPH}> {{ <{ID}zone/test-slow> "
+                  f"<http://www.w3.org/2000/01/rdf-schema#label> \"slow\"@en }} }}")
+        pool = app.extensions["pilotkg"].pool
+
+        def when_a_worker_is_back(send):
+            """Each timed-out plan kills its worker: send the next write once its replacement is ready
+            (else it would meet "every worker is busy", another 503)."""
+            deadline = time.monotonic() + 60
+            while pool.general.idle.qsize() < pool.general.size and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return send()
+
+        answers = [
+            when_a_worker_is_back(lambda: client.post("/sparql", data=insert, content_type=UPDATE, headers=bearer(token))),
+            when_a_worker_is_back(lambda: client.put(f"/rdf-graphs?graph={CURATION_GRAPH}", data=GOOD_ZONE,
+                                                     content_type=TURTLE, headers=bearer(token))),
+            when_a_worker_is_back(lambda: client.post(f"/imports?graph={CURATION_GRAPH}", data=GOOD_ZONE,
+                                                      content_type=TURTLE, headers=bearer(token))),
+        ]
+        for answer in answers:
+            text = answer.get_data(as_text=True)
+            assert answer.status_code == 503, text
+            assert "could not be planned in time" in text and "setting write-timeout" in text, text
+            assert "nothing was changed" in text
+        assert dump(app) == before

@@ -21,10 +21,10 @@ from .. import validation_pages
 from ..audit import AuditError
 from ..auth import require
 from ..negotiation import GRAPH_TYPES, NotAcceptable, choose, wants_html
-from ..workers import PoolBusy, QueryTimeout, TooManyQueries, ValidationJob, WorkerFailed
+from ..workers import PoolBusy, QueryTimeout, ValidationJob, WorkerFailed
 from ..reports import refused as _refused, report_dict
 from .docs import unknown_parameters
-from .sparql import error
+from .sparql import WRITE_JOB_FAILURES, error, write_job_failed
 
 bp = Blueprint("curation", __name__)
 log = logging.getLogger("pilotkg.server")
@@ -103,23 +103,8 @@ def _too_big(err: ParseLimitExceeded) -> Response:
     return error(413, str(err))
 
 
-@bp.errorhandler(QueryTimeout)
-def _too_slow(err: QueryTimeout) -> Response:
-    return error(503, f"the write could not be planned in time and was stopped; nothing was changed ({err}; "
-                      "setting write-timeout)")
-
-
-@bp.errorhandler(PoolBusy)
-@bp.errorhandler(TooManyQueries)
-def _busy(err) -> Response:
-    return error(503, f"every worker is busy; nothing was changed; try again shortly ({err})", **{"Retry-After": "5"})
-
-
-@bp.errorhandler(WorkerFailed)
-@bp.errorhandler(MemoryError)
-def _worker_failed(err) -> Response:
-    log.error("a write's planning failed in its worker: %s", err)
-    return error(503, f"the write could not be planned: its worker failed ({err}); nothing was changed")
+for _failure in WRITE_JOB_FAILURES:
+    bp.register_error_handler(_failure, write_job_failed)
 
 
 @bp.errorhandler(StoreError)

@@ -59,6 +59,23 @@ def error(status: int, message: str, **headers) -> Response:
     return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers)
 
 
+# What can stop the planning of a write in its worker (see Service.run_plan); nothing is changed then.
+WRITE_JOB_FAILURES = (QueryTimeout, PoolBusy, TooManyQueries, WorkerFailed, MemoryError)
+
+
+def write_job_failed(err: Exception) -> Response:
+    """503 for a write whose planning did not finish in its worker (an update here, an upload or a
+    graph deletion in the curation views): past --write-timeout, every worker busy, or the worker
+    failed (e.g. past --worker-memory)."""
+    if isinstance(err, QueryTimeout):
+        return error(503, f"the write could not be planned in time and was stopped; nothing was changed ({err}; "
+                          "setting write-timeout)")
+    if isinstance(err, (PoolBusy, TooManyQueries)):
+        return error(503, f"every worker is busy; nothing was changed; try again shortly ({err})", **{"Retry-After": "5"})
+    log.error("a write's planning failed in its worker: %s", err)
+    return error(503, f"the write could not be planned: its worker failed ({err}); nothing was changed")
+
+
 @bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql() -> Response:
     if request.method == "OPTIONS":
@@ -213,14 +230,8 @@ def _update(update: str) -> Response:
         return refused(err)
     except SyntaxError as err:
         return error(400, f"malformed update: {syntax_error_message(err)}")
-    except QueryTimeout as err:
-        return error(503, f"the update could not be planned in time and was stopped; nothing was changed ({err}; "
-                          "setting write-timeout)")
-    except (PoolBusy, TooManyQueries) as err:
-        return error(503, f"every worker is busy; nothing was changed; try again shortly ({err})", **{"Retry-After": "5"})
-    except (WorkerFailed, MemoryError) as err:
-        log.error("an update's planning failed in its worker: %s", err)
-        return error(503, f"the update could not be planned: its worker failed ({err}); nothing was changed")
+    except WRITE_JOB_FAILURES as err:
+        return write_job_failed(err)
     except StoreNotDurable as err:
         log.critical("update by %r applied but not flushed to disk (not recorded): %s", who.name, err)
         return error(500, f"the update was applied but could not be made durable ({err.__cause__ or err}); "
