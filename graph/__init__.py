@@ -1,10 +1,9 @@
 """pilotkg.graph: source texts in, an evidence-carrying, validated RDF dataset out.
 
-Layers, each depending only on the ones above it:
-``text`` (source texts, quotes, offsets) → ``structure``/``numbering`` (outline)
-→ ``gazetteer`` (bodies, divisions, zones) → ``patterns`` (sentence rules)
-→ ``curation`` (per-document corrections) → ``extract`` (facts with evidence)
-→ ``rdf`` (quads) → ``reason`` (OWL RL) → ``validate`` (SHACL) → ``build``.
+Layers, each depending only on the ones above it: the :mod:`extract` subpackage
+(texts in, facts with evidence out) → ``rdf`` (quads) → ``reason`` (OWL RL)
+→ ``validate`` (SHACL) → ``build`` (the seed dataset) and, beside it, ``curate``
+(planning and committing writes to a store).
 """
 
 from importlib.metadata import PackageNotFoundError, version

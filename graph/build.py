@@ -20,15 +20,15 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
 from . import __version__
-from .extract import Extraction, extract
-from .curation import CurationError
-from .gazetteer import GazetteerError, load_gazetteer
+from .extract.extractor import Extraction, extract
+from .extract.curation import CurationError
+from .extract.gazetteer import GazetteerError, load_gazetteer
 from .namespaces import INFERRED_GRAPH, OA, ONTOLOGY_GRAPH, PK
 from .rdf import Quad, fact_quads, ontology_quads, reference_quads
 from .rdfio import nquads_lines
 from .reason import DEFAULT_REASONER, InconsistentGraph, Reasoner, close
 from .resources import seeds_dir
-from .text import QuoteNotFound, SourceText
+from .extract.text import QuoteNotFound, SourceText
 from .validate import ValidationReport, ontology_graph, validate_graph
 
 DATASET_FILE = "dataset.nq"

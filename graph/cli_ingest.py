@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from .cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from .ingest import IngestInputError, StageError, ingest as run_ingest, stage as stage_import
+from .extract.ingest import IngestInputError, StageError, ingest as run_ingest, stage as stage_import
 
 
 def _echo_err(message: str) -> None:

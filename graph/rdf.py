@@ -10,10 +10,10 @@ from typing import Iterable
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from .facts import FactSet, iri
-from .gazetteer import Division, Gazetteer
+from .extract.facts import FactSet, iri
+from .extract.gazetteer import Division, Gazetteer
 from .namespaces import OA, ONTOLOGY_GRAPH, PK, PREFIXES, REFERENCE_GRAPH, WGS
-from .text import Span
+from .extract.text import Span
 
 QUOTE_LABEL_CHARS = 60
 

@@ -13,11 +13,11 @@ import pyoxigraph as ox
 import pytest
 
 from pilotkg.graph.build import INFO_FILE, BuildError, build, seeds_fingerprint
-from pilotkg.graph.curation import CurationError
+from pilotkg.graph.extract.curation import CurationError
 from pilotkg.graph.namespaces import PKR
 from pilotkg.graph.resources import seeds_dir
 from pilotkg.graph.store_file import run_query
-from pilotkg.graph.text import slugify
+from pilotkg.graph.extract.text import slugify
 
 FACT_CLASSES = ["Policy", "PilotProgramme", "PilotBatch", "PilotZone", "ReformTask", "Responsibility", "Objective"]
 

@@ -17,7 +17,7 @@ import pytest
 from pilotkg.graph.namespaces import PKR, PREFIXES
 from pilotkg.graph.resources import seeds_dir
 from pilotkg.graph.store_file import run_query
-from pilotkg.graph.text import slugify
+from pilotkg.graph.extract.text import slugify
 
 TABLE = Path(__file__).with_name("expected_facts.tsv")
 COLUMNS = ["source", "subject", "predicate", "object", "status", "note"]

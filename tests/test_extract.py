@@ -18,11 +18,11 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib import namespace as _ns
 
-from pilotkg.graph.curation import Curation, CurationError
-from pilotkg.graph.extract import Extraction, extract
-from pilotkg.graph.gazetteer import load_gazetteer
+from pilotkg.graph.extract.curation import Curation, CurationError
+from pilotkg.graph.extract.extractor import Extraction, extract
+from pilotkg.graph.extract.gazetteer import load_gazetteer
 from pilotkg.graph.namespaces import PK, PKR, ROLE, THEME
-from pilotkg.graph.text import SourceText
+from pilotkg.graph.extract.text import SourceText
 
 _REPO_SEEDS = Path(__file__).parents[1] / "seeds"
 SEEDS = _REPO_SEEDS if _REPO_SEEDS.is_dir() else Path("/work/shared/seeds")
@@ -404,9 +404,9 @@ def test_extraction_is_deterministic(gazetteer, extraction, prefix):
 _DIGEST = """
 import hashlib, sys
 from pathlib import Path
-from pilotkg.graph.extract import extract
-from pilotkg.graph.gazetteer import load_gazetteer
-from pilotkg.graph.text import SourceText
+from pilotkg.graph.extract.extractor import extract
+from pilotkg.graph.extract.gazetteer import load_gazetteer
+from pilotkg.graph.extract.text import SourceText
 g = load_gazetteer()
 h = hashlib.sha256()
 for path in sys.argv[1:]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pilotkg.graph.gazetteer import GazetteerError, Gazetteer, load_gazetteer
+from pilotkg.graph.extract.gazetteer import GazetteerError, Gazetteer, load_gazetteer
 
 _REPO_SEEDS = Path(__file__).parents[1] / "seeds"
 SEEDS = _REPO_SEEDS if _REPO_SEEDS.is_dir() else Path("/work/shared/seeds")

@@ -6,7 +6,7 @@ seeds and sharing no sentence with them:
 * digital_countryside_pilot.txt — a new programme whose zones are divisions of
   the gazetteer (Nanjing, Jinan, Leshan) and one gazetteer zone (Nanbu County);
 * highland_agriculture_pilot.txt — zones in Yunnan and Gansu, which the seed
-  gazetteer does not know and the national gazetteer (graph/divisions.py) does:
+  gazetteer does not know and the national gazetteer (graph/extract/divisions.py) does:
   five new zones covering those counties, with their parents in the draft;
 * coastal_wetland_pilot.txt — a body the gazetteer does not know (the Ministry
   of Ecology and Environment) beside a known one (the NDRC), which keeps its
@@ -30,10 +30,10 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as _ns
 
-from pilotkg.graph.curation import Curation
-from pilotkg.graph.extract import Extractor, extract
-from pilotkg.graph.gazetteer import load_gazetteer
-from pilotkg.graph.ingest import (
+from pilotkg.graph.extract.curation import Curation
+from pilotkg.graph.extract.extractor import Extractor, extract
+from pilotkg.graph.extract.gazetteer import load_gazetteer
+from pilotkg.graph.extract.ingest import (
     IngestInputError,
     draft_graph,
     find_body_names,
@@ -45,8 +45,8 @@ from pilotkg.graph.namespaces import OA, PK, PKR, ROLE
 from pilotkg.graph.rdf import fact_quads, reference_quads
 from pilotkg.graph.rdfio import parse_bytes
 from pilotkg.graph.reason import close
-from pilotkg.graph.structure import lines, sentences
-from pilotkg.graph.text import SourceText, Span
+from pilotkg.graph.extract.outline import lines, sentences
+from pilotkg.graph.extract.text import SourceText, Span
 from pilotkg.graph.validate import ontology_graph
 from support import console_script, free_port
 

@@ -1,4 +1,4 @@
-"""`pilotkg ingest` with the national gazetteer of divisions (graph/divisions.py).
+"""`pilotkg ingest` with the national gazetteer of divisions (graph/extract/divisions.py).
 
 Two short texts of our own (tests/data/ingest/), in the style of news releases:
 
@@ -23,8 +23,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib import namespace as _ns
 
 from pilotkg.graph.cli import main
-from pilotkg.graph.gazetteer import load_gazetteer
-from pilotkg.graph.ingest import ingest
+from pilotkg.graph.extract.gazetteer import load_gazetteer
+from pilotkg.graph.extract.ingest import ingest
 from pilotkg.graph.namespaces import PK, PKR
 from pilotkg.graph.rdf import reference_quads
 from pilotkg.graph.reason import close

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pilotkg.graph.divisions import load_national_gazetteer
+from pilotkg.graph.extract.divisions import load_national_gazetteer
 
 ROOT = Path(__file__).parents[1]
 REFERENCE = ROOT / "graph" / "reference"

@@ -1,4 +1,4 @@
-"""The sentence patterns of ``pilotkg.graph.patterns`` (and ``extract.enumeration``),
+"""The sentence patterns of ``pilotkg.graph.extract.patterns`` (and ``extract.enumeration``),
 each rule checked on real sentences of the seed texts.
 
 Sentences are located in the seed files at run time (``str.index`` on a short
@@ -13,11 +13,11 @@ import pytest
 from rdflib import Literal
 from rdflib import namespace as _ns
 
-from pilotkg.graph import patterns
-from pilotkg.graph.extract import enumeration
-from pilotkg.graph.gazetteer import load_gazetteer
-from pilotkg.graph.patterns import BodyMention
-from pilotkg.graph.text import SourceText, Span
+from pilotkg.graph.extract import patterns
+from pilotkg.graph.extract.extractor import enumeration
+from pilotkg.graph.extract.gazetteer import load_gazetteer
+from pilotkg.graph.extract.patterns import BodyMention
+from pilotkg.graph.extract.text import SourceText, Span
 
 
 class XSD:

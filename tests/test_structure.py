@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pilotkg.graph.numbering import parse_marker
-from pilotkg.graph.structure import OutlineNode, Span, lines, parse_outline, sentences
+from pilotkg.graph.extract.numbering import parse_marker
+from pilotkg.graph.extract.outline import OutlineNode, Span, lines, parse_outline, sentences
 
 _REPO_SEEDS = Path(__file__).parents[1] / "seeds"
 SEEDS = _REPO_SEEDS if _REPO_SEEDS.is_dir() else Path("/work/shared/seeds")

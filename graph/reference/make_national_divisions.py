@@ -1,7 +1,7 @@
 """Write ``divisions_national.csv``: every province-, prefecture- and county-level division.
 
 A developer tool, run by hand when the code list or the English forms change;
-the package never imports it (at run time ``graph/divisions.py`` only reads the
+the package never imports it (at run time ``graph/extract/divisions.py`` only reads the
 CSV and its sidecar ``divisions_national.sources.yaml``). Nothing is downloaded
 while it runs.
 

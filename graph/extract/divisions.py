@@ -43,7 +43,7 @@ from pathlib import Path
 
 import yaml
 
-REFERENCE_DIR = Path(__file__).parent / "reference"
+REFERENCE_DIR = Path(__file__).parent.parent / "reference"
 DIVISIONS_FILE = "divisions_national.csv"
 SOURCES_FILE = "divisions_national.sources.yaml"
 LEVELS = ("province", "prefecture", "county", "new-area")

@@ -72,21 +72,21 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 
 from . import patterns
-from .build import check_evidence, check_no_blank_nodes
+from ..build import check_evidence, check_no_blank_nodes
 from .curation import Curation, CurationError
 from .divisions import DIVISIONS_FILE as DIVISIONS_NATIONAL
 from .divisions import Division as NationalDivision
 from .divisions import NationalGazetteer, PlaceMention, load_national_gazetteer
-from .extract import UNRESOLVED, Extraction, Extractor
+from .extractor import UNRESOLVED, Extraction, Extractor
 from .facts import iri
 from .gazetteer import Division, Gazetteer, load_gazetteer
-from .namespaces import PK, PKR
-from .rdf import Quad, division_quads, fact_quads, reference_quads, to_dataset
-from .rdfio import nquads_lines
-from .reason import InconsistentGraph, close
-from .structure import lines, parse_outline, sentences
+from ..namespaces import PK, PKR
+from ..rdf import Quad, division_quads, fact_quads, reference_quads, to_dataset
+from ..rdfio import nquads_lines
+from ..reason import InconsistentGraph, close
+from .outline import lines, parse_outline, sentences
 from .text import SourceText, Span, clean_label, slugify
-from .validate import ValidationReport, ValidationResult, ontology_graph, validate_graph
+from ..validate import ValidationReport, ValidationResult, ontology_graph, validate_graph
 
 
 class IngestInputError(ValueError):

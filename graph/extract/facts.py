@@ -16,7 +16,7 @@ from typing import Iterable
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from .namespaces import PK, PKR
+from ..namespaces import PK, PKR
 from .text import SourceText, Span, clean_label
 
 Term = URIRef | Literal

@@ -47,7 +47,7 @@ from typing import Any, Iterable
 
 import yaml
 
-REFERENCE_DIR = Path(__file__).parent / "reference"
+REFERENCE_DIR = Path(__file__).parent.parent / "reference"
 BODIES_FILE = "bodies.yaml"
 DIVISIONS_FILE = "divisions.csv"
 ZONES_FILE = "zones.yaml"

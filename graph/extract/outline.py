@@ -8,7 +8,7 @@ kept), so facts found inside a node can quote it.  The rules are generic:
   with a number or ordinal word and "," or ":" ("Second, establish ...",
   "Three: Establishing ...");
 * an **item** is a line starting with "(" marker ")", the marker read by
-  :func:`graph.numbering.parse_marker` with the number that continues the
+  :func:`numbering.parse_marker` with the number that continues the
   previous item as the expected one;
 * in a text without numbered sections, the line just before an item numbered 1
   heads an unnumbered section;

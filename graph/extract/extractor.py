@@ -4,7 +4,7 @@ What the patterns find (outline tasks, themes, bodies named, responsibilities,
 objectives, dates, periods, counts) is combined with what the curation file
 adds: the policies, programmes, batches and zones a text reports, and the
 corrections the patterns need. Every fact is added with the span that states
-it; see :mod:`pilotkg.graph.facts`.
+it; see :mod:`pilotkg.graph.extract.facts`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from . import patterns
 from .curation import Curation, CurationError
 from .facts import FactSet, iri
 from .gazetteer import Gazetteer
-from .namespaces import PK, POLICY_TYPE, ROLE, THEME, source_graph
-from .structure import OutlineNode, lines, parse_outline, sentences
+from ..namespaces import PK, POLICY_TYPE, ROLE, THEME, source_graph
+from .outline import OutlineNode, lines, parse_outline, sentences
 from .text import SourceText, Span, clean_label, slugify
 
 # Properties a curation file's `links` may state, with the kinds of subject and object.
