@@ -241,13 +241,26 @@ class Extractor:
 
     def _zone(self, entry: dict[str, Any], where: str) -> None:
         slug = self.cur.require(entry, "zone", where)
-        if slug not in self.gaz.zones:
-            raise self._err(where, f"unknown zone {slug!r}; add it to graph/reference/zones.yaml")
-        ref = self.gaz.zones[slug]
-        node = iri(f"zone/{slug}")
         span = self.cur.span(entry, where)
-        self._declare(node, PK.PilotZone, ref.name_en, span)
-        self.out.zones_used.add(slug)
+        node = self._ref(f"zone/{slug}", where)
+        if entry.get("division") is not None:
+            # a zone that is one division, wholly: "division: CODE" (GB/T 2260), labelled by "label:" or the
+            # division's name; a division the seed gazetteer lacks is added to the draft by ingest
+            code = str(entry["division"])
+            if not re.fullmatch(r"\d{6}", code):
+                raise self._err(where, f"division {code!r} must be a six-digit GB/T 2260 code")
+            known = self.gaz.divisions.get(code)
+            label = entry.get("label") or (known.name_en if known else None)
+            if not label:
+                raise self._err(where, f"division {code} is not in the seed gazetteer: give the zone a 'label'")
+            self._declare(node, PK.PilotZone, label, span)
+            self.facts.add(node, PK.coversDivision, iri(f"division/{code}"), span)
+            self.out.divisions_used.add(code)
+        else:
+            if slug not in self.gaz.zones:
+                raise self._err(where, f"unknown zone {slug!r}; add it to graph/reference/zones.yaml")
+            self._declare(node, PK.PilotZone, entry.get("label") or self.gaz.zones[slug].name_en, span)
+            self.out.zones_used.add(slug)
         for target in self.cur.require(entry, "in", where):
             group = self._ref(target, where, {"programme", "batch"})
             self.facts.add(node, PK.inProgramme, group, span)
@@ -272,11 +285,24 @@ class Extractor:
                 continue
             path = f"{pid}/section-{section.number if section.number is not None else k}"
             node = self._task(section, policy, path, measures=False)
+            if node is None:
+                continue
             for item in section.children:
                 item_path = f"{pid}/{item.number:02d}" if unique_items else f"{path}/{item.number:02d}"
                 self._task(item, node, item_path, section_heading=section.heading)
 
-    def _task(self, n: OutlineNode, parent: URIRef, path: str, section_heading: Span | None = None, measures: bool = True) -> URIRef:
+    def _rejected(self, key: str) -> set[str]:
+        """The instance paths a curation's ``reject`` entries name under ``key`` ("task", "objective")."""
+        found = set()
+        for where, entry in self.cur.section("reject"):
+            if entry.get(key):
+                self.cur.span(entry, where)  # the quote must be in the text
+                found.add(str(entry[key]))
+        return found
+
+    def _task(self, n: OutlineNode, parent: URIRef, path: str, section_heading: Span | None = None, measures: bool = True) -> URIRef | None:
+        if f"task/{path}" in self._rejected("task"):
+            return None  # a task the curator rejected, with its measures
         node = iri(f"task/{path}")
         heading = task_label(self.source.quote(n.heading))
         self._declare(node, PK.ReformTask, heading, n.heading)
@@ -330,6 +356,8 @@ class Extractor:
         for objective in patterns.find_objectives(self.text):
             key = objective.target_year or slugify(objective.target_text)
             node = iri(f"objective/{owner_id}/{slugify(str(key))}")
+            if f"objective/{owner_id}/{slugify(str(key))}" in self._rejected("objective"):
+                continue
             self._declare(node, PK.Objective, self.source.quote(objective.span), objective.span)
             self.facts.add(node, PK.objectiveOf, owner, objective.span)
             self.facts.add(owner, PK.hasObjective, node, objective.span)
@@ -371,6 +399,8 @@ class Extractor:
     def _responsibilities(self) -> None:
         rejected = []
         for where, entry in self.cur.section("reject"):
+            if entry.get("task") or entry.get("objective"):
+                continue  # rejected tasks and objectives (see _rejected)
             rejected.append((self.cur.require(entry, "body", where), self.cur.require(entry, "role", where), self.cur.span(entry, where), where))
         used_rejections: set[str] = set()
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
