@@ -24,9 +24,11 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
     app.config["MAX_FORM_MEMORY_SIZE"] = config.max_body
     app.extensions["pilotkg"] = service or Service(config)
 
-    from .views import admin, browse, curation, docs, downloads, health, home, queries, resources, search, sources, sparql
+    from .views import (admin, browse, curation, docs, downloads, health, home, ingest, queries, resources, search, sources,
+                        sparql)
 
-    for module in (sparql, health, admin, curation, home, queries, resources, sources, search, browse, docs, downloads):
+    for module in (sparql, health, admin, curation, ingest, home, queries, resources, sources, search, browse, docs,
+                   downloads):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(413)

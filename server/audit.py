@@ -33,7 +33,7 @@ from typing import Iterator
 
 log = logging.getLogger("pilotkg.server.audit")
 
-ACTIONS = ("update", "import-commit", "graph-put", "graph-post", "graph-delete")
+ACTIONS = ("update", "import-commit", "graph-put", "graph-post", "graph-delete", "review-commit")
 DEFAULT_GRAPH = "default"  # the key of the store's default graph in ``added``/``removed``
 _BLOCK = 65536
 

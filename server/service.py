@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pilotkg.graph import __version__
 from pilotkg.graph.build import INFO_FILE
@@ -18,8 +19,9 @@ from pilotkg.graph.store import Store, open_store
 from .audit import DEFAULT_GRAPH, AuditLog
 from .auth import Curator, TokenRegistry
 from .config import ServerConfig
+from .reviews import ReviewStore
 from .writes import Writes
-from .workers import Job, Outcome, PlanJob, QueryPool
+from .workers import IngestJob, Job, Outcome, PlanJob, QueryPool
 
 VOID_QUERY = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class
@@ -54,6 +56,7 @@ class Service:
         )
         self.write_lock = threading.Lock()
         self.writes = Writes(self)
+        self.reviews = ReviewStore(Path(config.data) / "reviews")
         self._summary: Summary | None = None
         self.generation = 0  # bumped after every write: caches of pages (search index, downloads) key on it
         self.started_at = time.time()
@@ -66,6 +69,11 @@ class Service:
     def run_plan(self, job: PlanJob):
         """Plan a write in a worker (parse, apply, reason, validate); returns ``(plan, quads)`` or raises
         what the planning raised (WriteRefused, RdfSyntaxError, ParseLimitExceeded, SyntaxError, ...)."""
+        return self.pool.run(job, timeout=self.config.write_timeout).result()
+
+    def run_ingest(self, job: IngestJob) -> dict:
+        """Ingest a submitted text in a worker (the write time limit applies); returns the job's dict
+        or raises what the ingest raised (IngestInputError, CurationError: both ValueError)."""
         return self.pool.run(job, timeout=self.config.write_timeout).result()
 
     def run_update(self, update: str, curator: Curator | None = None, *, request_id: str | None = None,

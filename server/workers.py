@@ -55,7 +55,7 @@ log = logging.getLogger("pilotkg.server.workers")
 # Workers fork from a server process that has imported these once (a fresh interpreter per
 # worker took ~1 s to import rdflib, pyshacl and pyoxigraph; a fork takes milliseconds).
 _PRELOAD = ["pilotkg.server.workers", "pilotkg.server.sandbox", "pilotkg.graph.curate", "pilotkg.graph.store",
-            "pilotkg.server.results", "pilotkg.graph.cli"]
+            "pilotkg.server.results", "pilotkg.graph.cli", "pilotkg.graph.extract.review"]
 
 
 def _context():
@@ -134,6 +134,21 @@ class PlanJob:
     source: str = "the submitted data"
     quads: list | None = None
     replace: bool = False
+
+
+@dataclass
+class IngestJob:
+    """Ingest a submitted text (untrusted) for review: ``curation`` None lists its findings
+    (:func:`pilotkg.graph.extract.review.review_text`); a curation (a dict in the curation-file
+    format) gives the draft it makes, as N-Quads, with its validation summary. ``name`` is the
+    text's file name (its stem names the document in IRIs)."""
+
+    name: str
+    text: str
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+    curation: dict | None = None
 
 
 @dataclass
@@ -220,6 +235,8 @@ def _run_job(store, job, settings: WorkerSettings) -> Outcome:  # pragma: no cov
             return _validate(store, job, settings.limits)
         if isinstance(job, PlanJob):
             return _plan(store, job, settings.limits)
+        if isinstance(job, IngestJob):
+            return Outcome("ok", value=run_ingest_job(job))
     except (WriteRefused, RdfSyntaxError, ParseLimitExceeded, RemoteAccessRefused, SyntaxError, ValueError,
             RuntimeError) as err:
         return Outcome("raised", message=str(err), value=err)
@@ -272,6 +289,27 @@ def _validate(store, job: ValidationJob, limits: ParseLimits) -> Outcome:  # pra
         ensure_ascii=False,
     ).encode("utf-8")
     return Outcome("ok", body, "application/json", len(report.results), False, "report")
+
+
+def run_ingest_job(job: IngestJob) -> dict:
+    """What an :class:`IngestJob` gives (a dict): runs in a worker for the server. The text is
+    written to a private temporary folder under its name, ingested, and removed."""
+    import tempfile
+    from pathlib import Path
+
+    from pilotkg.graph.extract.review import _validation, ingest_with, review_text
+
+    with tempfile.TemporaryDirectory(prefix="pilotkg-ingest-") as folder:
+        path = Path(folder) / job.name
+        path.write_text(job.text, encoding="utf-8", newline="")
+        try:
+            if job.curation is None:
+                return review_text(path, title=job.title, date=job.date, url=job.url)
+            result = ingest_with(path, job.curation)
+        except ValueError as err:  # name the text, not the temporary folder
+            raise type(err)(str(err).replace(f"{folder}/", "")) from None
+        return {"graph": str(result.graph), "nquads": result.nquads(), "quads": len(result.quads),
+                "counts": result.counts(), "validation": _validation(result)}
 
 
 def _plan(store, job: PlanJob, limits: ParseLimits) -> Outcome:  # pragma: no cover - runs in the child
