@@ -16,6 +16,7 @@ import click
 
 from .cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from .extract.ingest import IngestInputError, StageError, ingest as run_ingest, stage as stage_import
+from .extract.review import review_endpoint, stage_review
 
 
 def _echo_err(message: str) -> None:
@@ -33,11 +34,17 @@ def _echo_err(message: str) -> None:
               help="Where to write the draft graph (TriG). Default: FILE's name with .draft.trig, beside it.")
 @click.option("--report", "report_fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the report (found, unknown bodies and places, SHACL).")
-@click.option("--stage", is_flag=True, help="Also POST the draft to SERVER/imports as a staged import (needs --server and --token).")
+@click.option("--stage", is_flag=True,
+              help="Also stage the text on SERVER for review (its /ingest page: every finding with its quote, "
+                   "accept/reject/correct, commit) and print the review page's URL; a server without the review "
+                   "endpoint, --as-import or --curation: POST the TriG draft to SERVER/imports as a staged import. "
+                   "Needs --server and --token.")
+@click.option("--as-import", "as_import", is_flag=True,
+              help="With --stage: POST the TriG draft to SERVER/imports (a staged import) instead of staging a review.")
 @click.option("--server", help="Root URL of a running pilotkg server, e.g. http://127.0.0.1:8080 (for --stage).")
 @click.option("--token", envvar="PILOTKG_TOKEN", show_envvar=True, help="Curator bearer token for --stage.")
 def ingest(file: str, title: str | None, date: str | None, url: str | None, curation: str | None, output: str | None,
-           report_fmt: str, stage: bool, server: str | None, token: str | None) -> None:
+           report_fmt: str, stage: bool, as_import: bool, server: str | None, token: str | None) -> None:
     """Extract a draft graph from FILE, a text that is not in seeds/.
 
     Runs the extraction pipeline of the build with generic rules in place of a
@@ -75,6 +82,16 @@ def ingest(file: str, title: str | None, date: str | None, url: str | None, cura
     click.echo(f"wrote {target} ({len(result.quads)} quads, graph <{result.graph}>)", err=True)
     if not stage:
         sys.exit(EXIT_OK if result.conforms else EXIT_FAILED)
+    if not as_import and curation is None:
+        try:
+            if review_endpoint(server, token):
+                page = stage_review(file, server, token, title=title, date=date, url=url)
+                click.echo(f"Staged review: {page}")
+                sys.exit(EXIT_OK)
+        except StageError as err:
+            _echo_err(f"not staged: {err} (the draft is in {target})")
+            sys.exit(EXIT_FAILED if err.status in (400, 422) else EXIT_BAD_INPUT)
+        click.echo(f"{server.rstrip('/')} has no review endpoint (/ingest): staging the draft as an import", err=True)
     if not result.conforms:
         _echo_err(f"not staged: the draft has {len(result.report.violations)} violation(s); fix them first")
         sys.exit(EXIT_FAILED)

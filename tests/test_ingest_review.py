@@ -306,3 +306,32 @@ def test_bad_input_gets_a_clear_error_and_stores_nothing(client, auth, app_and_t
     resp = client.post(review["commit"], headers=auth)
     assert resp.status_code == 400 and "no finding is accepted" in resp.get_json()["error"]
     assert client.get("/ingest/reviews/" + "0" * 32, headers=auth).status_code == 404
+
+
+def test_cli_stage_creates_a_review_and_prints_its_page(app_and_token, tmp_path):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    app, token = app_and_token
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{http.server_port}"
+    try:
+        text = tmp_path / "elderly_staged.txt"
+        shutil.copyfile(ELDERLY, text)
+        out = pilotkg("ingest", str(text), "--output", str(tmp_path / "d.trig"), "--stage", "--server", base,
+                      "--token", token)
+        assert out.returncode == 0, out.stderr
+        line = next(line for line in out.stdout.splitlines() if line.startswith("Staged review: "))
+        page = line.removeprefix("Staged review: ")
+        assert page.startswith(f"{base}/ingest/reviews/")
+        review = app.test_client().get(page.removeprefix(base), headers={**bearer(token), "Accept": "application/json"})
+        assert review.status_code == 200 and review.get_json()["name"] == "elderly_staged.txt"
+        assert {f["label"] for f in review.get_json()["findings"] if f["kind"] == "zone"} >= {"Shenyang", "Ordos"}
+        refused = pilotkg("ingest", str(text), "--output", str(tmp_path / "d.trig"), "--stage", "--server", base,
+                          "--token", "wrong")
+        assert refused.returncode == 2 and "/ingest answered 401" in refused.stderr
+    finally:
+        http.shutdown()

@@ -543,3 +543,72 @@ def curation_yaml(data: dict[str, Any], *, name: str = "") -> str:
     """The curation as the text of a ``NAME.curation.yaml`` file."""
     head = f"# Curation of {name}, written by the pilotkg review page.\n" if name else ""
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+# --------------------------------------------------------------------------- staging a review on a server
+
+
+def review_endpoint(server: str, token: str, *, timeout: float = 30) -> bool:
+    """Whether the pilotkg server at ``server`` takes reviews (``/ingest``): True if it answers as one,
+    False if it has no such endpoint (404, 405, 501); :class:`~.ingest.StageError` if it refuses the
+    token or cannot be reached."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from .ingest import StageError
+
+    base = server.rstrip("/")
+    request = urllib.request.Request(f"{base}/ingest", headers={"Accept": "application/json",
+                                                               "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+    except urllib.error.HTTPError as err:
+        if err.code in (404, 405, 501):
+            return False
+        detail = err.read().decode("utf-8", "replace").strip()
+        raise StageError(f"{base}/ingest answered {err.code} {err.reason}" + (f": {detail[:500]}" if detail else ""),
+                         err.code) from err
+    except (urllib.error.URLError, OSError) as err:
+        raise StageError(f"cannot reach {base}: {getattr(err, 'reason', err)}") from err
+    try:
+        return isinstance(json.loads(body.decode("utf-8")).get("reviews"), list)
+    except (UnicodeDecodeError, ValueError, AttributeError):
+        return False
+
+
+def stage_review(path: str | Path, server: str, token: str, *, title: str | None = None, date: str | None = None,
+                 url: str | None = None, timeout: float = 120) -> str:
+    """POST the text at ``path`` to ``SERVER/ingest/reviews`` (JSON, bearer token); return the review page's URL.
+    The server ingests the text itself, in a worker. :class:`~.ingest.StageError` names the server's answer."""
+    import json
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from .ingest import StageError
+
+    base = server.rstrip("/")
+    body = {"text": Path(path).read_text(encoding="utf-8"), "name": Path(path).name, "title": title, "date": date,
+            "url": url}
+    request = urllib.request.Request(
+        f"{base}/ingest/reviews", data=json.dumps({k: v for k, v in body.items() if v is not None}).encode("utf-8"),
+        method="POST", headers={"Content-Type": "application/json", "Accept": "application/json",
+                                "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            location = response.headers.get("Location")
+    except urllib.error.HTTPError as err:
+        detail = err.read().decode("utf-8", "replace").strip()
+        try:
+            detail = json.loads(detail).get("error", detail)
+        except (ValueError, AttributeError):
+            pass
+        raise StageError(f"{base}/ingest/reviews answered {err.code} {err.reason}" + (f": {detail[:2000]}" if detail else ""),
+                         err.code) from err
+    except (urllib.error.URLError, OSError) as err:
+        raise StageError(f"cannot reach {base}: {getattr(err, 'reason', err)}") from err
+    if not location:
+        raise StageError(f"{base}/ingest/reviews accepted the text but did not say where the review is (no Location header)")
+    return urllib.parse.urljoin(f"{base}/ingest/reviews", location)
