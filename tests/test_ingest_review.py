@@ -335,3 +335,40 @@ def test_cli_stage_creates_a_review_and_prints_its_page(app_and_token, tmp_path)
         assert refused.returncode == 2 and "/ingest answered 401" in refused.stderr
     finally:
         http.shutdown()
+
+
+def test_the_pages_work_with_plain_forms(client, app_and_token):
+    """Without JavaScript: sign in, post the text with the form, decide with the radio buttons, commit."""
+    import re
+
+    token = app_and_token[1]
+    html = {"Accept": "text/html"}
+    assert client.post("/ingest/sign-in", data={"token": token}).status_code == 303
+    page = client.get("/ingest", headers=html).get_data(as_text=True)
+    check = re.search(r'name="check" value="([0-9a-f]{32})"', page).group(1)
+    resp = client.post("/ingest/reviews", headers=html, data={
+        "check": check, "text": "", "name": "elderly_form.txt",
+        "file": (ELDERLY.open("rb"), "elderly_care_pilot.txt")}, content_type="multipart/form-data")
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    review_page = resp.headers["Location"]
+    page = client.get(review_page, headers=html).get_data(as_text=True)
+    ids = re.findall(r'<li class="finding [^"]*" id="f-([a-z]+-[0-9a-f]{10})"', page)
+    assert ids and all(f'href="#q-{fid}"' in page and f'id="q-{fid}"' in page for fid in ids)
+    zone_ids = [fid for fid in ids if fid.startswith("zone-")]
+    assert len(zone_ids) == 3
+    form = {"check": check, **{f"d-{fid}": "accept" for fid in ids}}
+    form[f"d-{zone_ids[0]}"] = "correct"
+    form[f"label-{zone_ids[0]}"] = "A corrected zone label"
+    form[f"d-{zone_ids[1]}"] = "reject"
+    resp = client.post(review_page + "/commit", headers=html, data=form)
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    page = client.get(review_page, headers=html).get_data(as_text=True)
+    assert 'id="committed"' in page and "left out: rejected" in page
+    graph = ID + "graph/draft/elderly-form"
+    labels = {r["l"] for r in _select(client, f"SELECT ?l WHERE {{ GRAPH <{graph}> {{ ?z a pk:PilotZone ; rdfs:label ?l }} }}".replace(
+        "SELECT", "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT"))}
+    assert len(labels) == 2 and "A corrected zone label" in labels
+    # a stale or forged form (no check value) is refused and changes nothing
+    resp = client.post(review_page + "/decisions", headers=html, data={f"d-{zone_ids[2]}": "reject"})
+    assert resp.status_code == 403
+    assert f'name="d-{zone_ids[2]}" value="accept" checked' in client.get(review_page, headers=html).get_data(as_text=True)
