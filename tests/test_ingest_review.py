@@ -55,7 +55,7 @@ def test_every_finding_has_a_stable_id_a_quote_at_its_offsets_and_its_entry(elde
     for f in findings:
         assert text[f.start:f.end] == f.quote
         assert f.entry
-    zones = {f.label: f for f in findings if f.kind == "zone"}
+    zones = {f.label: f for f in findings if f.kind == "zone" and f.origin == "curation"}
     assert set(zones) == {"Shenyang", "Ordos", "Honghe Hani and Yi Autonomous Prefecture"}
     assert zones["Ordos"].values["division"] == "150600" and zones["Ordos"].entry.startswith("zones[")
     programme = next(f for f in findings if f.kind == "programme")
@@ -208,7 +208,8 @@ def test_create_decide_and_commit_writes_only_the_accepted_findings(client, auth
     review = _create(client, auth, ELDERLY)
     assert review["graph"] == ID + "graph/draft/elderly-care-pilot"
     zones = {f["label"]: f for f in review["findings"] if f["kind"] == "zone"}
-    assert set(zones) == {"Shenyang", "Ordos", "Honghe Hani and Yi Autonomous Prefecture"}
+    assert set(zones) == {"Shenyang", "Ordos", "Honghe Hani and Yi Autonomous Prefecture", "Taizhou"}
+    assert zones["Taizhou"]["origin"] == "candidate" and "could be" in zones["Taizhou"]["detail"]
     resp = client.post(review["decide"], json={"bulk": "accept-undecided", "decisions": {
         zones["Ordos"]["id"]: {"decision": "reject"}}}, headers=auth)
     assert resp.status_code == 200, resp.get_data(as_text=True)
@@ -292,7 +293,7 @@ def test_bad_input_gets_a_clear_error_and_stores_nothing(client, auth, app_and_t
         assert message in resp.get_json()["error"], resp.get_json()
     assert len(reviews.summaries()) == before
     review = _create(client, auth, ELDERLY, name="elderly_bad_decisions.txt")
-    zone = next(f for f in review["findings"] if f["kind"] == "zone")
+    zone = next(f for f in review["findings"] if f["kind"] == "zone" and f["origin"] == "curation")
     for body, message in [
         ({"decisions": {"zone-0000000000": {"decision": "accept"}}}, "no finding 'zone-0000000000'"),
         ({"decisions": {zone["id"]: {"decision": "correct", "division": "12"}}}, "is not a division code"),
@@ -354,14 +355,18 @@ def test_the_pages_work_with_plain_forms(client, app_and_token):
     page = client.get(review_page, headers=html).get_data(as_text=True)
     ids = re.findall(r'<li class="finding [^"]*" id="f-([a-z]+-[0-9a-f]{10})"', page)
     assert ids and all(f'href="#q-{fid}"' in page and f'id="q-{fid}"' in page for fid in ids)
+    data = client.get(review_page, headers={"Accept": "application/json"}).get_json()
+    candidates = {f["id"] for f in data["findings"] if f["origin"] == "candidate"}
+    ids = [fid for fid in ids if fid not in candidates]
     zone_ids = [fid for fid in ids if fid.startswith("zone-")]
-    assert len(zone_ids) == 3
+    assert len(zone_ids) == 3 and len(candidates) == 1
     form = {"check": check, **{f"d-{fid}": "accept" for fid in ids}}
     form[f"d-{zone_ids[0]}"] = "correct"
-    form[f"label-{zone_ids[0]}"] = "A corrected zone label"
+    form[f"label-{zone_ids[0]}"] = "A corrected zone label"  # a new place, so a new zone: the first test's draft
+    form[f"division-{zone_ids[0]}"] = "321200"  # has the old one, and two labels for one zone would be refused
     form[f"d-{zone_ids[1]}"] = "reject"
     resp = client.post(review_page + "/commit", headers=html, data=form)
-    assert resp.status_code == 303, resp.get_data(as_text=True)
+    assert resp.status_code == 303, re.sub(r"<[^>]+>", "", resp.get_data(as_text=True))[-3000:]
     page = client.get(review_page, headers=html).get_data(as_text=True)
     assert 'id="committed"' in page and "left out: rejected" in page
     graph = ID + "graph/draft/elderly-form"
@@ -372,3 +377,18 @@ def test_the_pages_work_with_plain_forms(client, app_and_token):
     resp = client.post(review_page + "/decisions", headers=html, data={f"d-{zone_ids[2]}": "reject"})
     assert resp.status_code == 403
     assert f'name="d-{zone_ids[2]}" value="accept" checked' in client.get(review_page, headers=html).get_data(as_text=True)
+
+
+def test_an_ambiguous_place_named_as_a_zone_is_added_only_with_the_place_a_curator_gives(elderly):
+    review, findings = elderly
+    taizhou = next(f for f in findings if f.origin == "candidate")
+    assert taizhou.label == "Taizhou" and set(taizhou.values["candidates"]) == {"321200", "331000"}
+    with pytest.raises(ReviewError, match="is ambiguous; correct it with its place"):
+        check_decision(taizhou, {"decision": "accept"})
+    decisions = {f.id: Decision("accept") for f in findings if f.origin != "candidate"}
+    text = ELDERLY.read_text(encoding="utf-8")
+    assert "Taizhou" not in str(_zones(ingest_with(ELDERLY, reviewed_curation(review["curation"], findings, decisions, text=text))))
+    decisions[taizhou.id] = check_decision(taizhou, {"decision": "correct", "division": "331000"})
+    draft = ingest_with(ELDERLY, reviewed_curation(review["curation"], findings, decisions, text=text))
+    zone = next(f for f in draft.found["zones"] if "331000" in f.detail)
+    assert zone.node.endswith("zone/taizhou-city-331000") and "Zhejiang" in zone.detail and draft.conforms

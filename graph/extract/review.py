@@ -149,6 +149,7 @@ def review_text(path: str | Path, *, title: str | None = None, date: str | None 
     data = lift_division_zones(first)
     draft = ingest_with(path, data, gazetteer=gaz, national=national)
     findings = findings_of(draft, data)
+    findings += ambiguous_zones(first, findings)
     report = first.as_dict()
     return {
         "doc_id": draft.source.doc_id,
@@ -279,6 +280,27 @@ def findings_of(result: IngestResult, data: dict[str, Any]) -> list[ReviewFindin
     return out
 
 
+def ambiguous_zones(result: IngestResult, findings: list[ReviewFinding]) -> list[ReviewFinding]:
+    """A finding for each place named as a pilot zone that the national gazetteer could not tell
+    apart ("Taizhou": Jiangsu or Zhejiang): never written as found, only when a curator corrects
+    it with its place (one of the candidates' codes, or another), as a zone of the programme."""
+    programme = next((f for f in findings if f.kind == "programme"), None)
+    if programme is None:
+        return []
+    out = []
+    for place in result.ambiguous_places:
+        if place.note != "named as a pilot zone":
+            continue
+        could_be = "; ".join(f"{c['name']} {c['code']} ({c['province']})" for c in place.candidates)
+        out.append(ReviewFinding(
+            _finding_id("zone", f"ambiguous:{place.text}", place.start, place.end), "zone", place.text, "",
+            result.source.quote(Span(place.start, place.end)), place.start, place.end,
+            f"(ambiguous: could be {could_be}; correct it with its place to add it)", "candidate",
+            "ambiguous places", [], [programme.id], ("label", "division"),
+            {"candidates": [c["code"] for c in place.candidates], "in": [_path(programme.node)]}))
+    return out
+
+
 def _outer_spans(spans) -> list[Span]:
     """The spans not inside another one (a pattern's sentence, not its cue word), in text order."""
     ordered = sorted(spans)
@@ -333,6 +355,9 @@ def check_decision(finding: ReviewFinding, raw: dict[str, Any], national: Nation
     what = raw.get("decision")
     if what not in DECISIONS:
         raise ReviewError(f"finding {finding.id}: decision must be one of {', '.join(DECISIONS)}, not {what!r}")
+    if finding.origin == "candidate" and (what == "accept" or (what == "correct" and not raw.get("division"))):
+        raise ReviewError(f"finding {finding.id}: “{finding.label}” is ambiguous; correct it with its place "
+                          f"(one of {', '.join(finding.values.get('candidates') or [])}) to add it, or reject it")
     if what != "correct":
         return Decision(what)
     fields = {k: raw.get(k) for k in ("label", "division", "role") if raw.get(k) not in (None, "")}
@@ -425,10 +450,17 @@ def reviewed_curation(curation: dict[str, Any], findings: list[ReviewFinding], d
     renamed: dict[str, str] = {}
     rejects: list[dict[str, Any]] = []
     extra: list[dict[str, Any]] = []
+    extra_zones: list[dict[str, Any]] = []
     source = SourceText(path=Path("review.txt"), text=text, sha256="")
     for f in findings:
         ok = written[f.id][0]
         d = decisions.get(f.id)
+        if f.origin == "candidate":
+            if ok and d and d.division:
+                slug, name = _division_zone(d.division, gazetteer, national)
+                extra_zones.append({"zone": slug, "division": d.division, "label": d.label or name,
+                                    "in": list(f.values["in"]), **_anchor(source, Span(f.start, f.end))})
+            continue
         if f.origin == "curation":
             if not ok:
                 _drop(data, f.path)
@@ -453,6 +485,8 @@ def reviewed_curation(curation: dict[str, Any], findings: list[ReviewFinding], d
         data.setdefault("reject", []).extend(rejects)
     if extra:
         data.setdefault("responsibilities", []).extend(extra)
+    if extra_zones:
+        data.setdefault("zones", []).extend(extra_zones)
     return {k: v for k, v in data.items() if v not in ([], {}, None)}
 
 
@@ -468,21 +502,28 @@ def _correct_entry(data: dict[str, Any], f: ReviewFinding, d: Decision, renamed:
     if d.role:
         entry["role"] = d.role
     if d.division:
-        gaz = gazetteer or load_gazetteer()
-        national = national or load_national_gazetteer()
-        seed = gaz.divisions.get(d.division)
-        division = national.get(d.division)
-        name = seed.name_en if seed else division.name_en_full
-        slug = slugify(name)
-        unique = (seed is not None and slug not in gaz.zones) or _unique(national, division.name_en, d.division)
-        if not unique or slug in gaz.zones:
-            slug = f"{slug}-{d.division}"
+        slug, name = _division_zone(d.division, gazetteer, national)
         old = f"zone/{entry['zone']}"
         entry.update({"zone": slug, "division": d.division, "label": name})
         renamed[old] = f"zone/{slug}"
     if d.label:
         entry["label"] = d.label
     return []
+
+
+def _division_zone(code: str, gazetteer: Gazetteer | None, national: NationalGazetteer | None) -> tuple[str, str]:
+    """(slug, label) of the zone that is the division ``code`` wholly: its name, with the code in the slug
+    when the name is not unique in China or is the seed gazetteer's zone of another place."""
+    gaz = gazetteer or load_gazetteer()
+    national = national or load_national_gazetteer()
+    seed = gaz.divisions.get(code)
+    division = national.get(code)
+    name = seed.name_en if seed else division.name_en_full
+    slug = slugify(name)
+    unique = (seed is not None and slug not in gaz.zones) or _unique(national, division.name_en, code)
+    if not unique or slug in gaz.zones:
+        slug = f"{slug}-{code}"
+    return slug, name
 
 
 def _unique(national: NationalGazetteer, name: str, code: str) -> bool:

@@ -372,7 +372,9 @@ def _apply_decisions(record: dict[str, Any]) -> None:
     if bulk not in (None, "", "accept-undecided", "reject-undecided"):
         raise Refusal(400, f"bulk must be accept-undecided or reject-undecided, not {bulk!r}")
     if bulk:
-        for fid in findings:
+        for fid, finding in findings.items():
+            if bulk == "accept-undecided" and finding.origin == "candidate":
+                continue  # an ambiguous place is added only with the place a curator gives it
             decisions.setdefault(fid, {"decision": bulk.split("-")[0]})
     record["decisions"] = decisions
 
