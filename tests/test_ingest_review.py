@@ -274,6 +274,22 @@ def test_a_browser_signs_in_with_a_cookie_and_forms_need_the_check_value(client,
     assert page.status_code == 200 and b"Signed in as" in page.data
     forged = client.post("/ingest/reviews", data={"text": "A text"}, headers={"Accept": "text/html"})
     assert forged.status_code == 403
+    # signed out, a review's page asks to sign in and comes back to it
+    client.post("/ingest/sign-out", data={"check": _check_of(client)})
+    review_path = "/ingest/reviews/" + "a" * 32
+    page = client.get(review_path, headers={"Accept": "text/html"})
+    assert page.status_code == 401 and f'name="next" value="{review_path}"'.encode() in page.data
+    resp = client.post("/ingest/sign-in", data={"token": token, "next": review_path})
+    assert resp.status_code == 303 and resp.headers["Location"] == review_path
+    resp = client.post("/ingest/sign-in", data={"token": token, "next": "https://elsewhere.example/"})
+    assert resp.headers["Location"] == "/ingest"
+
+
+def _check_of(client) -> str:
+    import re
+
+    page = client.get("/ingest", headers={"Accept": "text/html"}).get_data(as_text=True)
+    return re.search(r'name="check" value="([0-9a-f]{32})"', page).group(1)
 
 
 def test_bad_input_gets_a_clear_error_and_stores_nothing(client, auth, app_and_token):

@@ -95,8 +95,13 @@ def _curator():
     return require("curator", "reviews")
 
 
+_BACK_TO = re.compile(r"^/ingest(?:/reviews/[0-9a-f]{32})?$")
+
+
 def _sign_in_page(status: int, message: str = "") -> Response:
-    resp = page("ingest.html", status=status, signed_in=False, message=message, reviews=[])
+    back = request.form.get("next") if request.method == "POST" else request.path
+    resp = page("ingest.html", status=status, signed_in=False, message=message, reviews=[],
+                next=back if back and _BACK_TO.match(back) else "/ingest")
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -120,7 +125,8 @@ def sign_in() -> Response:
     who = service().tokens.authenticate(f"Bearer {token}") if token else None
     if who is None:
         return _sign_in_page(401, "That token is not a valid curator token." if token else "Paste your token.")
-    resp = redirect(url_for("ingest.home"), code=303)
+    back = request.form.get("next") or ""
+    resp = redirect(back if _BACK_TO.match(back) else url_for("ingest.home"), code=303)
     resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure, path="/ingest")
     return resp
 
