@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
@@ -19,7 +19,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from . import patterns
 from .curation import Curation, CurationError
 from .facts import FactSet, iri
-from .gazetteer import Gazetteer
+from .gazetteer import Division, Gazetteer
 from ..namespaces import PK, POLICY_TYPE, ROLE, THEME, source_graph
 from .outline import OutlineNode, lines, parse_outline, sentences
 from .text import SourceText, Span, clean_label, slugify
@@ -57,12 +57,15 @@ class Extractor:
     """Runs the patterns and the curation of one text. Use :func:`extract`."""
 
     def __init__(self, source: SourceText, gazetteer: Gazetteer, curation: Curation | None = None,
-                 *, unresolved_bodies: Iterable[Span] = ()):
-        """``unresolved_bodies``: spans of organisation names the gazetteer does not
+                 *, unresolved_bodies: Iterable[Span] = (), divisions: Mapping[str, Division] | None = None):
+        """``divisions``: divisions beyond the gazetteer's (the national gazetteer's,
+        written as the gazetteer writes them) that a ``zones`` entry with ``division:``
+        may cover. ``unresolved_bodies``: spans of organisation names the gazetteer does not
         know. They take part in the responsibility patterns like known bodies (so a
         known body's clause ends where theirs begins), but what they are found to do
         goes to ``Extraction.unresolved``, never into the facts."""
         self.unresolved_bodies = tuple(unresolved_bodies)
+        self.extra_divisions = dict(divisions or {})
         self.source = source
         self.text = source.text
         self.gaz = gazetteer
@@ -241,13 +244,29 @@ class Extractor:
 
     def _zone(self, entry: dict[str, Any], where: str) -> None:
         slug = self.cur.require(entry, "zone", where)
-        if slug not in self.gaz.zones:
-            raise self._err(where, f"unknown zone {slug!r}; add it to graph/reference/zones.yaml")
-        ref = self.gaz.zones[slug]
-        node = iri(f"zone/{slug}")
         span = self.cur.span(entry, where)
-        self._declare(node, PK.PilotZone, ref.name_en, span)
-        self.out.zones_used.add(slug)
+        if entry.get("division") is not None:
+            # a zone the gazetteer lacks, covering one division wholly ("zone/ordos", division 150600)
+            code = str(entry["division"])
+            division = self.gaz.divisions.get(code) or self.extra_divisions.get(code)
+            if division is None:
+                raise self._err(where, f"unknown division {code!r}: not a GB/T 2260 code of the gazetteer")
+            if slug in self.gaz.zones and self.gaz.zones[slug].covers != ((code, "whole"),):
+                raise self._err(where, f"zone {slug!r} is the gazetteer's zone of another place; choose another slug")
+            try:
+                node = iri(f"zone/{slug}")
+            except ValueError as err:
+                raise self._err(where, str(err)) from err
+            self._declare(node, PK.PilotZone, entry.get("label") or division.name_en, span)
+            self.facts.add(node, PK.coversDivision, iri(f"division/{code}"), span)
+            self.out.divisions_used.add(code)
+        else:
+            if slug not in self.gaz.zones:
+                raise self._err(where, f"unknown zone {slug!r}; add it to graph/reference/zones.yaml, or give the division it covers")
+            ref = self.gaz.zones[slug]
+            node = iri(f"zone/{slug}")
+            self._declare(node, PK.PilotZone, ref.name_en, span)
+            self.out.zones_used.add(slug)
         for target in self.cur.require(entry, "in", where):
             group = self._ref(target, where, {"programme", "batch"})
             self.facts.add(node, PK.inProgramme, group, span)

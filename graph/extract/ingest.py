@@ -66,7 +66,7 @@ import urllib.request
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date as _date
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, XSD
@@ -535,7 +535,7 @@ class _Detector:
                 programme["established_by"] = [{"policy": f"policy/{self.policy_id}", **_anchor(self.source, establishing)}]
             else:
                 self.notes.append("no sentence names the programme with a verb such as launch, establish or approve: the policy is not linked to it")
-            zones = self._known_zone_entries()
+            zones = self._zone_entries()
             if zones:
                 data["zones"] = zones
             issuing = self._issuing_sentences(unresolved_bodies)
@@ -706,18 +706,54 @@ class _Detector:
                     added[c] = self.division(c)
         return dict(sorted(added.items()))
 
-    def _known_zone_entries(self) -> list[dict[str, Any]]:
+    def _zone_entries(self) -> list[dict[str, Any]]:
+        """A ``zones`` entry per designated place: a gazetteer zone by its slug, a division as a
+        new zone ``zone/{slug of its name}`` covering it wholly (``division:``). A division only
+        the national gazetteer knows whose name is not unique in China gets its code in the
+        slug ("zone/taizhou-city-331000"), so that two texts never share a zone IRI for two places."""
         self._designate()
-        return [
-            {"zone": ident, "in": [f"programme/{self.programme_id}"], **_anchor(self.source, span)}
-            for span, kind, ident in self.designated
-            if kind == "zone"
-        ]
+        entries = []
+        for span, kind, ident in self.designated:
+            entry: dict[str, Any] = {"zone": ident}
+            if kind == "division":
+                division = self.division(ident)
+                slug = slugify(division.name_en)
+                if slug in self.gaz.zones and self.gaz.zones[slug].covers != ((ident, "whole"),):
+                    slug = f"{slug}-{ident}"  # the gazetteer's zone of that name is another place
+                elif ident not in self.gaz.divisions and not self.unique_name(division.name_en, ident):
+                    slug = f"{slug}-{ident}"  # the name is shared with other divisions in China
+                entry = {"zone": slug, "division": ident, "label": division.name_en}
+            entries.append({**entry, "in": [f"programme/{self.programme_id}"], **_anchor(self.source, span)})
+        return entries
+
+    def zone_divisions(self) -> "_DivisionsByCode":
+        """Every division of the national gazetteer by code, written as the seed gazetteer
+        writes divisions: what a ``zones`` entry with ``division:`` may cover (the generated
+        curation's, or a curator's file given with ``--curation``)."""
+        return _DivisionsByCode(self)
 
     def _issuing_sentences(self, unresolved_bodies: list[Span]) -> list[Span]:
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(unresolved_bodies)]
         return [s for s in self.sentences if any(f.role == "issues" for f in patterns.find_responsibilities(self.text, s, bodies))]
+
+
+class _DivisionsByCode(Mapping[str, Division]):
+    """The national gazetteer's divisions as a read-only mapping from code to :class:`Division`."""
+
+    def __init__(self, detector: "_Detector"):
+        self._detector = detector
+
+    def __getitem__(self, code: str) -> Division:
+        if self._detector.national.get(code) is None and code not in self._detector.gaz.divisions:
+            raise KeyError(code)
+        return self._detector.division(code)
+
+    def __iter__(self):
+        return iter(sorted(self._detector.national.divisions))
+
+    def __len__(self) -> int:
+        return len(self._detector.national.divisions)
 
 
 def _walk(nodes):
@@ -788,15 +824,13 @@ def ingest(
         except CurationError as err:
             raise IngestInputError(str(err)) from err
         data = cur.data
-    extractor = Extractor(source, gaz, cur, unresolved_bodies=unresolved_spans)
+    extractor = Extractor(source, gaz, cur, unresolved_bodies=unresolved_spans, divisions=detector.zone_divisions())
     try:
         extraction = extractor.run()
     except CurationError as err:
         raise IngestInputError(str(err)) from err
     except ValueError as err:  # a fact the text cannot give evidence for
         raise IngestInputError(f"{path}: the extractor cannot use this text: {err}") from err
-    if curation is None and detector.programme_id:
-        _add_division_zones(extractor, detector)
     for line in extraction.warnings:
         detector.notes.append(line)
     for found in extraction.unresolved:
@@ -829,30 +863,6 @@ def ingest(
         report=report,
         ambiguous_places=ambiguous_places,
     )
-
-
-def _add_division_zones(extractor: Extractor, detector: _Detector) -> None:
-    """Zones for divisions named as pilot zones: ``zone/{slug}`` covering the division wholly.
-
-    A division only the national gazetteer knows whose name is not unique in China gets its
-    code in the slug ("zone/taizhou-city-331000"), so that two texts never share a zone IRI
-    for two places."""
-    gaz, programme = extractor.gaz, iri(f"programme/{detector.programme_id}")
-    for span, kind, code in detector.designated:
-        if kind != "division":
-            continue
-        division = detector.division(code)
-        slug = slugify(division.name_en)
-        if slug in gaz.zones and gaz.zones[slug].covers != ((code, "whole"),):
-            slug = f"{slug}-{code}"  # the gazetteer's zone of that name is another place
-        elif code not in gaz.divisions and not detector.unique_name(division.name_en, code):
-            slug = f"{slug}-{code}"  # the name is shared with other divisions in China
-        node = iri(f"zone/{slug}")
-        extractor._declare(node, PK.PilotZone, division.name_en, span)
-        extractor.facts.add(node, PK.coversDivision, iri(f"division/{code}"), span)
-        extractor.facts.add(node, PK.inProgramme, programme, span)
-        extractor.facts.add(programme, PK.hasZone, node, span)
-        extractor.out.divisions_used.add(code)
 
 
 def validate_draft(quads: list[Quad], gaz: Gazetteer, zones_used: set[str]) -> ValidationReport:
