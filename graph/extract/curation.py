@@ -103,7 +103,7 @@ ENTRY_KEYS = {
     "policies": {"id", "label", "type", "issued_by", "issued_on", "tasks", "objectives", "establishes"},
     "programmes": {"id", "label", "established_by", "period", "declared", "themes", "objectives"},
     "batches": {"id", "programme", "number", "label", "approved_on", "declared"},
-    "zones": {"zone", "division", "label", "in", "designated_by", "approved_on"},
+    "zones": {"zone", "division", "extent", "label", "in", "designated_by", "approved_on"},
     "tasks": {"id", "parent", "count"},
     "responsibilities": {"body", "role", "subject"},
     "reject": {"body", "role"},

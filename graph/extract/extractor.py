@@ -257,8 +257,11 @@ class Extractor:
                 node = iri(f"zone/{slug}")
             except ValueError as err:
                 raise self._err(where, str(err)) from err
+            extent = entry.get("extent", "whole")
+            if extent not in ("whole", "part"):
+                raise self._err(where, f"extent {extent!r} must be 'whole' or 'part'")
             self._declare(node, PK.PilotZone, entry.get("label") or division.name_en, span)
-            self.facts.add(node, PK.coversDivision, iri(f"division/{code}"), span)
+            self.facts.add(node, PK.coversPartOf if extent == "part" else PK.coversDivision, iri(f"division/{code}"), span)
             self.out.divisions_used.add(code)
         else:
             if slug not in self.gaz.zones:

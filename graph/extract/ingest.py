@@ -71,7 +71,7 @@ from typing import Any, Mapping
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 
-from . import patterns
+from . import detect, patterns
 from ..build import check_evidence, check_no_blank_nodes
 from .curation import Curation, CurationError
 from .divisions import DIVISIONS_FILE as DIVISIONS_NATIONAL
@@ -330,10 +330,33 @@ _POLICY_TYPES = (
 )
 _FURNITURE = re.compile(r"[>|]")
 _DATELINE_BEFORE = re.compile(r"^[\s(\[]*(?:[A-Za-z][A-Za-z ]{0,24}:\s*)?$")
-_DATELINE_AFTER = re.compile(r"^[\s)\].]*$")
-_DESIGNATING = re.compile(r"\b(?:selected|designated|chosen|approved\b.{0,120}?\b(?:as|to be)|includ(?:e|es|ed|ing))\b", re.I)
-_PILOT_OR_BATCH = re.compile(r"\b(?:pilot|batch)", re.I)
-_PILOT = re.compile(r"\bpilot", re.I)
+# after the date: a time, then nothing but page furniture ("2024-05-20 09:41 | Source: Xinhua | Editor: Li Na")
+_DATELINE_AFTER = re.compile(r"^(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s*\|.*)?[\s)\].]*$")
+_DESIGNATING = re.compile(
+    r"\b(?:selected|designated|chosen|named|listed|approv\w*|includ(?:e|es|ed|ing)|namely|cover(?:s|ed|ing)?|"
+    r"located|set up|establish\w*|launch\w*|build|built|add(?:s|ed)?|join(?:s|ed)?|becom\w*|became|expand\w*|"
+    r"extend\w*|identified|confirmed|granted|awarded|(?:are|were|is|was)\s+as\s+follows)\b|:\s*\S", re.I)
+_PILOT_OR_BATCH = re.compile(r"\b(?:pilot|demonstration|experimental|batch|free trade|FTZs?)\b", re.I)
+# A place that opens an organisation's or a thing's name ("Zhejiang University", "Shenzhen Stock Exchange")
+_NAME_AFTER_PLACE = re.compile(
+    r"[ \t]+(?:(?:Municipal|Provincial|City|County|District)[ \t]+)?(?:University|Institute|Academy|College|School|Bank|Group|"
+    r"Co\b|Company|Corporation|Daily|Television|TV|Radio|Airlines?|Port|Stock|Exchange|Museum|Hospital|Association|"
+    r"Federation|Society|Foundation|Center|Centre|Observer|Evening|Times|News|Post|Media)\b")
+# A province is no locator when the programme's zones are provinces or lie across provinces (pilot FTZs)
+_UNITS_BELOW_PROVINCE = {"city", "county", "district", "town", "village", "park", "base", "site", "enterprise", "unit", "cluster"}
+_PILOT = re.compile(r"\b(?:pilot|demonstration|experimental|free trade|FTZ)", re.I)
+# Verbs that issue a document, and the words for a document
+_ISSUE_CUE = re.compile(r"\b(?:issued|released|unveiled|published|promulgated|printed and distributed|made public)\b", re.I)
+_DOCUMENT_WORD = re.compile(
+    r"\b(?:notice|circular|opinions?|guidelines?|guiding opinions|plans?|programmes?|reply|decision|measures|scheme|"
+    r"document|regulations|provisions|approval|outline|rules|announcement|letter)\b", re.I)
+# What a document is called in an issuing sentence, as a policy type
+_POLICY_NOUNS = (
+    ("opinions", r"\b(?:opinions?|guidelines?|guiding opinions)\b"),
+    ("reply-letter", r"\breply\b"),
+    ("notice", r"\b(?:notice|circular)\b"),
+    ("plan", r"\bplan\b"),
+)
 _ESTABLISHING = re.compile(
     r"\b(?:launch\w*|establish\w*|set(?:s|ting)? up|approv\w*|carr(?:y|ies|ied) out|start\w*|initiat\w*|creat\w*)\b", re.I
 )
@@ -410,6 +433,12 @@ class _Detector:
         self.programme_id: str | None = None
         self.policy_id = ""
         self.sentences = [s for line in lines(self.text) for s in sentences(self.text, line)]
+        self._furniture: list[Span] | None = None
+        self._designating: list[Span] | None = None
+        self._organisations: list[Span] | None = None
+        self.partial: set[str] = set()  # codes of designated divisions a zone covers only in part
+        self.programme_names: list[Span] = []  # every mention of the programme (its name and shorter forms)
+        self.programme_head = ""  # the head of its name: "zone", "city", "county", "province", "free trade zone", ...
 
     # ---------------------------------------------------------------- names
 
@@ -485,30 +514,43 @@ class _Detector:
                 and _DATELINE_PLACE_AFTER.match(self.text, span.end) is not None)
 
     def designating_sentences(self) -> list[Span]:
-        return [s for s in self.sentences if _DESIGNATING.search(self.text, s.start, s.end) and _PILOT_OR_BATCH.search(self.text, s.start, s.end)]
+        """Sentences that may designate zones: they say "pilot", "demonstration", "batch", "free trade zone" ...
+        and "selected", "approved", "include", "cover", "set up in", a list after a colon ...; never page furniture."""
+        if self._designating is None:
+            self._designating = [s for s in self.sentences if _DESIGNATING.search(self.text, s.start, s.end)
+                                 and _PILOT_OR_BATCH.search(self.text, s.start, s.end) and not self._is_furniture(s)]
+        return self._designating
 
     # ---------------------------------------------------------------- the curation
 
     def curation(self, unresolved_bodies: list[Span]) -> dict[str, Any]:
-        title_span, label = self._title()
+        programme = self._programme()
+        title_span, label, how = self._title()
         self.policy_id = _id(label, self.source.doc_id)
-        source: dict[str, Any] = {"label": label, **_anchor(self.source, title_span)}
+        headline = self._headline()
+        source: dict[str, Any] = {"label": clean_label(headline.of(self.text)), **_anchor(self.source, headline)}
         dateline = self._dateline()
         if dateline:
             source["published"] = _anchor(self.source, dateline)
         if self.url:
             source["url"] = self.url
         policy: dict[str, Any] = {"id": self.policy_id, "label": label, **_anchor(self.source, title_span)}
-        if self.title is None or self.source.quote(title_span) == self.title:
-            policy_type = next((t for t, cue in _POLICY_TYPES if re.search(cue, self.source.quote(title_span))), None)
-            if policy_type:
-                policy["type"] = policy_type
+        policy_type = self._policy_type(title_span, how)
+        if policy_type:
+            policy["type"] = policy_type
+        issuers = self._issuers(unresolved_bodies)
+        if issuers:
+            policy["issued_by"] = [{"body": slug, **_anchor(self.source, span)} for slug, span in issuers]
         if self.issued is not None:
             mention = next((d for d in patterns.find_dates(self.text) if d.value == self.issued), None)
             if mention:
                 policy["issued_on"] = _anchor(self.source, mention.span)
             else:
                 self.notes.append(f"date given but not in the text: --date {self.issued} is not stated, so the policy has no pk:issuedOn")
+        else:
+            issued_on = self._issue_date()
+            if issued_on is not None:
+                policy["issued_on"] = _anchor(self.source, issued_on)
         outline = parse_outline(self.text)
         empty = [n for n in _walk(outline) if n.heading.start == n.heading.end]
         if outline and not empty:
@@ -520,13 +562,13 @@ class _Detector:
         if patterns.find_objectives(self.text):
             policy["objectives"] = "patterns"
         data: dict[str, Any] = {"source": source, "policies": [policy]}
-        programme = self._programme()
         subjects: dict[str, Any] = {"default": f"policy/{self.policy_id}"}
         if programme:
             data["programmes"] = [programme]
             subjects["default"] = f"programme/{self.programme_id}"
             establishing = next(
-                (s for s in self.sentences if self._names_programme(s) and _ESTABLISHING.search(self.text, s.start, s.end)),
+                (s for s in self.sentences if self._names_programme(s) and _ESTABLISHING.search(self.text, s.start, s.end)
+                 and not self._is_furniture(s)),
                 None,
             )
             if establishing:
@@ -547,25 +589,106 @@ class _Detector:
                 names = ", ".join(f"“{self.source.quote(span)}”" for span, _, _ in self.designated)
                 self.not_added.append(f"zones named without a programme to put them in: {names}")
             self.notes.append(
-                "no programme name found (a Title-Case name ending in 'Pilot Zones', 'Pilot Areas', 'Pilot Programme' ...): "
-                "no programme, zones or declared counts"
+                "no programme name found (a name such as '... pilot zones', 'pilot cities for ...', '... demonstration zone', "
+                "'pilot free trade zones'): no programme, zones or declared counts"
             )
         data["subjects"] = subjects
         return data
 
-    def _title(self) -> tuple[Span, str]:
+    # ---------------------------------------------------------------- title, type, issuer, dates
+
+    def _headline(self) -> Span:
+        """The text's first line that is not page furniture (at least four words, no ``>`` or ``|``)."""
         all_lines = lines(self.text)
-        line = next((s for s in all_lines if len(s.of(self.text).split()) >= 4 and not _FURNITURE.search(s.of(self.text))), all_lines[0])
-        if self.title is None:
-            return line, clean_label(line.of(self.text))
-        at = self.text.find(self.title)
-        if self.title.strip() and at >= 0:
-            return Span(at, at + len(self.title)), clean_label(self.title)
-        self.notes.append(
-            f"the title given by --title is not in the text: the policy is labelled with it, and its evidence is the "
-            f"title line “{_short(line.of(self.text))}” [{line.start}–{line.end}]"
-        )
-        return line, clean_label(self.title)
+        return next((s for s in all_lines if len(s.of(self.text).split()) >= 4 and not _FURNITURE.search(s.of(self.text))
+                     and not self._is_furniture(s)), all_lines[0])
+
+    def _title(self) -> tuple[Span, str, str]:
+        """The policy's label and evidence, and how they were found: ``option`` (--title),
+        ``line`` (a first line that is a document's title), ``quoted``/``written`` (a title
+        the text states), ``description`` (no title: a description of what the text reports)."""
+        headline = self._headline()
+        if self.title is not None:
+            at = self.text.find(self.title)
+            if self.title.strip() and at >= 0:
+                return Span(at, at + len(self.title)), clean_label(self.title), "option"
+            self.notes.append(
+                f"the title given by --title is not in the text: the policy is labelled with it, and its evidence is the "
+                f"title line “{_short(headline.of(self.text))}” [{headline.start}–{headline.end}]"
+            )
+            return headline, clean_label(self.title), "option-missing"
+        if detect.is_document_title_line(headline.of(self.text)):
+            return headline, clean_label(headline.of(self.text)), "line"
+        titles = detect.find_policy_titles(self.text, skip=self.furniture)
+        if titles:
+            issuing = [t for t in titles if any(s.start <= t.span.start < s.end for s in self._issue_cue_sentences())]
+            chosen = (issuing or titles)[0]
+            return chosen.span, clean_label(self.source.quote(chosen.span)), chosen.how
+        # no title stated: a description of the decision the text reports, never the headline or a dateline
+        if self.programme_span is not None:
+            evidence = next((s for s in self.sentences if self._names_programme(s) and _ESTABLISHING.search(self.text, s.start, s.end)
+                             and not self._is_furniture(s)), self.programme_span)
+            label = f"Decision on the {clean_label(self.source.quote(self.programme_span))}"
+            self.notes.append("the text states no policy title: the policy is described by the programme it concerns")
+            return evidence, label, "description"
+        self.notes.append("the text states no policy title and names no programme: the policy is labelled with the headline")
+        return headline, clean_label(headline.of(self.text)), "headline"
+
+    def _policy_type(self, title_span: Span, how: str) -> str | None:
+        if how in ("option", "line", "quoted", "written", "headline"):
+            words = self.source.quote(title_span)
+            return next((t for t, cue in _POLICY_TYPES if re.search(cue, words)), None)
+        if how == "description":
+            # what the issuing or establishing sentences call the document
+            kinds = {t for s in self._issue_cue_sentences() for t, cue in _POLICY_NOUNS if re.search(cue, s.of(self.text), re.I)}
+            return kinds.pop() if len(kinds) == 1 else None
+        return None
+
+    def _issue_cue_sentences(self) -> list[Span]:
+        """Sentences that say a document was issued ("The State Council issued a circular ...",
+        "the plan released by ..."); never the page's own "Published: ..." line or furniture."""
+        dateline = self._dateline()
+        return [s for s in self.sentences if _ISSUE_CUE.search(self.text, s.start, s.end)
+                and _DOCUMENT_WORD.search(self.text, s.start, s.end) and not self._is_furniture(s)
+                and not (dateline is not None and s.start <= dateline.start < s.end)]
+
+    def _issuers(self, unresolved_bodies: list[Span]) -> list[tuple[str, Span]]:
+        """The bodies that issue the policy: the agent of "issued", "released", "unveiled",
+        "published" in a sentence that names a document ("The State Council issued a
+        circular ...", "a plan jointly released by the NDRC and the MOFCOM"), each with
+        the sentence as evidence. Only gazetteer bodies; never a news agency."""
+        bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+        bodies = [b for b in bodies if self.gaz.bodies[b.slug].kind != "media"]
+        bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(unresolved_bodies)]
+        out: list[tuple[str, Span]] = []
+        for sentence in self._issue_cue_sentences():
+            in_sentence = [b for b in bodies if b.span in sentence]
+            for body, predicate in patterns._agent_predicates(self.text, sentence, in_sentence):
+                if body.slug.startswith(UNRESOLVED):
+                    continue
+                if _ISSUE_CUE.search(self.text, predicate.start, predicate.end) and body.slug not in [o for o, _ in out]:
+                    out.append((body.slug, sentence))
+        return out
+
+    def _issue_date(self) -> Span | None:
+        """The date an issuing sentence states, at the precision written (a full date or a
+        month); a bare weekday ("on Monday") or a month and day without a year is no date."""
+        for sentence in self._issue_cue_sentences():
+            for d in patterns.find_dates(self.text, sentence):
+                if d.value.datatype in (XSD.date, XSD.gYearMonth):
+                    return d.span
+        return None
+
+    # ---------------------------------------------------------------- furniture
+
+    @property
+    def furniture(self) -> list[Span]:
+        if self._furniture is None:
+            self._furniture = detect.furniture_lines(self.text)
+        return self._furniture
+
+    def _is_furniture(self, span: Span) -> bool:
+        return any(f.start <= span.start < f.end for f in self.furniture)
 
     def _dateline(self) -> Span | None:
         for line in lines(self.text):
@@ -577,21 +700,47 @@ class _Detector:
         return None
 
     def _names_programme(self, sentence: Span) -> bool:
-        name = self.source.quote(self.programme_span)
-        return self.text.find(name, sentence.start, sentence.end) >= 0
+        """True if the sentence names the programme (its name or a shorter form of it)."""
+        return any(sentence.start <= m.start < sentence.end for m in self.programme_names)
+
+    def _place_spans(self) -> list[Span]:
+        """Every place name of the text (seed and national gazetteer): a programme's name never opens with one."""
+        seed = self.gaz.find_mentions(self.text, kinds=("zone", "division"))
+        return sorted({Span(m.start, m.end) for m in seed} | {Span(p.start, p.end) for s in self.sentences for p in self._national_places(s)})
 
     def _programme(self) -> dict[str, Any] | None:
-        names = find_programme_names(self.text)
-        if not names:
+        """The programme the text reports: of the programme names it uses (:func:`detect.find_programmes`),
+        the one it names most, counting a name's shorter forms ("the pilot zones") with it; a name in the
+        headline or in a designating sentence counts double. A name with no words but its head ("pilot
+        zones") is never chosen. The other names are reported."""
+        sentences = [s for s in self.sentences if not self._is_furniture(s)]
+        names = detect.find_programmes(self.text, self._place_spans(), within=sentences)
+        candidates = [n for n in names if n.modifiers > 0 or n.head.startswith("free trade")]
+        if not candidates:
             return None
-        self.programme_span = names[0]
-        label = clean_label(self.source.quote(names[0]))
-        others = sorted({clean_label(self.source.quote(s)) for s in names[1:]} - {label})
-        for other in others:
-            self.not_added.append(f"another programme name, not added (only the first one is taken): “{other}”")
+        headline = self._headline()
+        designating = self.designating_sentences()
+
+        def score(name: detect.ProgrammeName) -> tuple[int, int, int]:
+            group = detect.programme_group(names, name)
+            spans = [sp for g in group for sp in g.spans]
+            weight = sum(1 + (headline.start <= sp.start < headline.end) + any(d.start <= sp.start < d.end for d in designating)
+                         for sp in spans) + sum(detect.is_title_case(self.source.quote(sp)) for sp in name.spans)
+            return weight, name.modifiers, -name.first.start
+
+        chosen = max(candidates, key=score)
+        group = detect.programme_group(names, chosen)
+        self.programme_names = sorted(sp for g in group for sp in g.spans)
+        self.programme_head = chosen.head
+        self.programme_span = chosen.first
+        label = clean_label(self.source.quote(chosen.first))
+        label = label[:1].upper() + label[1:]
+        for other in candidates:
+            if other not in group:
+                self.not_added.append(f"another programme name, not added (only one programme is taken): “{clean_label(self.source.quote(other.first))}”")
         self.programme_id = _id(label, f"{self.source.doc_id}-programme")
-        programme: dict[str, Any] = {"id": self.programme_id, "label": label, **_anchor(self.source, names[0])}
-        pilot_sentences = [s for s in self.sentences if _PILOT.search(self.text, s.start, s.end)]
+        programme: dict[str, Any] = {"id": self.programme_id, "label": label, **_anchor(self.source, chosen.first)}
+        pilot_sentences = [s for s in sentences if _PILOT.search(self.text, s.start, s.end) or self._names_programme(s)]
         period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)), None)
         if period:
             programme["period"] = _anchor(self.source, period.span)
@@ -622,6 +771,7 @@ class _Detector:
             return
         self._designated_done = True
         seen: set[str] = set()
+        per_sentence = []
         for sentence in self.designating_sentences():
             seed = self.gaz.find_mentions(self.text, sentence.start, sentence.end, kinds=("zone", "division"))
             places: list[tuple[int, int, str, str]] = [(m.start, m.end, m.kind, m.slug_or_code) for m in seed]
@@ -637,6 +787,18 @@ class _Detector:
                         f"[{place.start}–{place.end}] (lies in {', '.join(division.lies_in)})")
                     continue
                 places.append((place.start, place.end, "division", division.code))
+            names = self._organisation_spans()
+            places = [pl for pl in places
+                      if not any(n.start <= pl[0] and pl[1] <= n.end for n in names)  # "Hangzhou Municipal Bureau of Commerce"
+                      and not _NAME_AFTER_PLACE.match(self.text, pl[1])]  # "Zhejiang University"
+            per_sentence.append(places)
+        # the divisions any place named in a designating sentence lies in: a province among them
+        # locates zones ("Shenyang in Liaoning"; "five counties in Yunnan and Gansu"), it is none
+        within = {a for places in per_sentence for _s, _e, kind, ident in places
+                  if not self._is_dateline(Span(_s, _e)) and not _VENUE.search(self.text, max(0, _s - 60), _s)
+                  for c in ([c for c, _ in self.gaz.zones[ident].covers] if kind == "zone" else [ident])
+                  for a in self._ancestor_codes(c)}
+        for places in per_sentence:
             located_by: set[str] = set()  # codes the earlier places of the sentence lie in
             for start, end, kind, ident in sorted(places):
                 span = Span(start, end)
@@ -645,15 +807,26 @@ class _Detector:
                 if _VENUE.search(self.text, max(0, start - 60), start):
                     continue  # "a meeting held in Guiyang": where it took place
                 codes = [c for c, _ in self.gaz.zones[ident].covers] if kind == "zone" else [ident]
+                province = kind == "division" and self._division_level(ident) == "province"
                 locator = kind == "division" and (
-                    self._division_level(ident) == "province"  # "in Sichuan": where the zones are, not a zone
+                    # "Shenyang in Liaoning", "pilot cities in Yunnan and Gansu": where the zones are, not a zone
+                    province and (ident in within or self.programme_head in _UNITS_BELOW_PROVINCE or not self.programme_head)
                     or _LOCATOR.search(self.text, max(0, start - 40), start) is not None  # "Gulou District of Nanjing"
                     or ident in located_by)  # "Shenyang, Liaoning", "Yuhang District, Hangzhou"
                 located_by.update(a for c in codes for a in self._ancestor_codes(c))
                 if locator or ident in seen:
                     continue
                 seen.add(ident)
+                if province and self.programme_head != "province":
+                    self.partial.add(ident)  # "a pilot free trade zone in Shandong": a zone within the province
                 self.designated.append((span, kind, ident))
+
+    def _organisation_spans(self) -> list[Span]:
+        """Organisation names (known or not): a place inside one is no zone."""
+        if self._organisations is None:
+            known = [Span(m.start, m.end) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+            self._organisations = known + find_body_names(self.text)
+        return self._organisations
 
     def _division_level(self, code: str) -> str:
         division = self.gaz.divisions.get(code) or self.national.get(code)
@@ -723,6 +896,9 @@ class _Detector:
                 elif ident not in self.gaz.divisions and not self.unique_name(division.name_en, ident):
                     slug = f"{slug}-{ident}"  # the name is shared with other divisions in China
                 entry = {"zone": slug, "division": ident, "label": division.name_en}
+                if ident in self.partial:  # the programme's zone in that province: its own node
+                    label = f"{division.name_en} {_singular(self.source.quote(self.programme_span))}"
+                    entry = {"zone": _id(label, f"{slug}-{ident}"), "division": ident, "extent": "part", "label": clean_label(label)}
             entries.append({**entry, "in": [f"programme/{self.programme_id}"], **_anchor(self.source, span)})
         return entries
 
@@ -754,6 +930,12 @@ class _DivisionsByCode(Mapping[str, Division]):
 
     def __len__(self) -> int:
         return len(self._detector.national.divisions)
+
+
+def _singular(name: str) -> str:
+    """A programme's name for one of its zones: "pilot free trade zones" → "pilot free trade zone"."""
+    name = re.sub(r"^(?:the|national|China's)\s+", "", clean_label(name), flags=re.I)
+    return re.sub(r"\b(zone|area|region|programme|program|project|site|FTZ|base|park)s\b", r"\1", name, count=1, flags=re.I)
 
 
 def _walk(nodes):
@@ -918,7 +1100,7 @@ def _findings(extraction: Extraction, gaz: Gazetteer, declaring: dict[URIRef, Sp
     divisions = []
     for zone in facts.subjects_of_type(PK.PilotZone):
         slug = str(zone).rsplit("/", 1)[1]
-        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision)]
+        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision) + facts.objects(zone, PK.coversPartOf)]
         codes += [code for code, _extent in gaz.zones[slug].covers] if slug in gaz.zones else []
         for code in codes:
             d = gaz.divisions[code]
@@ -962,7 +1144,7 @@ def _zone_detail(zone: URIRef, facts, gaz: Gazetteer) -> str:
         codes = [code for code, _ in gaz.zones[slug].covers]
         how = "gazetteer zone"
     else:
-        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision)]
+        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision) + facts.objects(zone, PK.coversPartOf)]
         how = "new zone"
     names = ", ".join(f"{gaz.divisions[c].name_en} {c}" for c in codes)
     province = gaz.province_of(codes[0]).name_en if codes else "?"

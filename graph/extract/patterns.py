@@ -134,13 +134,15 @@ def find_periods(text: str, within: Span | None = None) -> list[PeriodMention]:
 # --------------------------------------------------------------------------- declared counts
 
 _COUNT_NOUNS = {
-    "zones": r"(?:(?:reform )?pilot (?:zones|areas)|test areas|areas|counties(?: and districts)?|"
-    r"counties, cities and districts|regions)",
+    "zones": r"(?:(?:(?:reform |comprehensive )?(?:pilot|demonstration|experimental) )?(?:zones|areas|cities(?: and (?:regions|counties|districts|prefectures))?|"
+    r"counties(?: and (?:districts|cities))?|districts|regions|sites)|(?:pilot )?free trade zones|(?:pilot )?FTZs|test areas|"
+    r"counties, cities and districts|city clusters|provinces and (?:cities|municipalities|regions)|"
+    r"provinces, (?:autonomous regions and municipalities|regions and municipalities))",
     "tasks": r"(?:(?:test |reform |pilot )?tasks)",
     "provinces": r"(?:provinces)",
 }
 _COUNT = re.compile(
-    rf"\b(?P<n>{NUMBER}) (?:(?:[a-z]+-)?[a-z]+ )?(?P<noun>{'|'.join(f'(?P<{k}>{v})' for k, v in _COUNT_NOUNS.items())})\b",
+    rf"\b(?P<n>{NUMBER}) (?:(?:[a-z]+-)?[a-z]+ ){{0,2}}?(?P<noun>{'|'.join(f'(?P<{k}>{v})' for k, v in _COUNT_NOUNS.items())})\b",
     re.IGNORECASE,
 )
 
