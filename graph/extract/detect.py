@@ -34,6 +34,7 @@ _UNIT = (
 )
 _HEAD = re.compile(
     rf"\b(?:(?P<kind>{_KIND})(?:[ \t]+(?:reform|innovation|development|comprehensive))?[ \t]+(?P<unit>{_UNIT})"
+    r"(?:[ \t]+and[ \t]+(?:areas|regions|counties|cities|districts|zones|towns)\b)?"
     r"|(?P<ftz>(?:pilot[ \t]+)?free[ \t]+trade[ \t]+(?:zones?|ports?)|(?:pilot[ \t]+)?FTZs?))\b",
     re.I,
 )
@@ -67,6 +68,8 @@ _NOT_A_COMPLEMENT = frozenset(
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december""".split()
 )
+# A complement opening with these words is no part of a name ("on the basis of", "on behalf of")
+_NOT_A_NAME_COMPLEMENT = frozenset("basis behalf ground grounds sidelines occasion request recommendation recommendations list lists".split())
 # A complement made of these words only refers to something named elsewhere ("of the programme")
 _GENERIC = frozenset("the a an this that its their programme program project plan scheme pilot pilots zone zones country state work reform".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d+")
@@ -142,14 +145,20 @@ def _right_edge(text: str, head_end: int, limit: int = 12) -> int:
     if m is None:
         return head_end
     pos, end, count = m.end(), head_end, 0
+    last = re.search(r"[A-Za-z]+$", text[max(0, head_end - 30) : head_end])
+    title_case = last is not None and last.group()[0].isupper()  # "... Pilot Programme for the ... of Trade in Services"
     for w in _WORD.finditer(text, pos):
         between = text[pos : w.start()]
-        if between.strip(" \t"):  # punctuation ends the complement
+        if between.strip(" \t\"“”"):  # punctuation ends the complement (quotation marks do not)
             break
         lw = w.group().lower()
         if count == 0 and (lw.isdigit() or lw in _NOT_A_COMPLEMENT):
             return head_end  # "pilot zones for three years": a duration, not a name
-        if lw in _RIGHT_STOP and not (lw == "and" and count > 0 and _and_joins_nouns(text, w.end())):
+        if count <= 1 and lw in _NOT_A_NAME_COMPLEMENT:
+            return head_end  # "pilot cities on the basis of recommendations"
+        nxt = re.match(r"[ \t]+[\"“]?([A-Za-z])", text[w.end() : w.end() + 4])
+        continues_title = title_case and lw in {"in", "and", "of", "the", "for", "on"} and nxt is not None and nxt.group(1).isupper()
+        if lw in _RIGHT_STOP and not continues_title and not (lw == "and" and count > 0 and _and_joins_nouns(text, w.end())):
             break
         end, pos, count = w.end(), w.end(), count + 1
         if count >= limit:
@@ -157,6 +166,10 @@ def _right_edge(text: str, head_end: int, limit: int = 12) -> int:
     complement = [w.lower() for w in _WORD.findall(text[m.end() : end])]
     if count == 0 or all(w in _GENERIC for w in complement):
         return head_end  # "pilot cities of the programme": a reference, not part of a name
+    # a quotation opened inside the complement closes with it ('... of "Waste-free Cities"')
+    if text[head_end:end].count('"') % 2 == 1 and text[end : end + 1] == '"' or (
+            text[head_end:end].count("“") > text[head_end:end].count("”") and text[end : end + 1] == "”"):
+        end += 1
     # the complement cannot end on a function word
     while True:
         tail = re.search(r"[ \t]+(?:the|a|an|of|for|on|and)$", text[head_end:end], re.I)
@@ -282,17 +295,17 @@ def _title_words(s: str) -> bool:
 def _end_of_title(text: str, start: int, end: int) -> int:
     """A written-out title ends before a clause: ", which", " (hereinafter", a verb after it."""
     s = text[start:end]
-    cut = re.search(r"\s*(?:,|\(|\s(?:was|were|is|are|has|have|had|will|which|that|and\s+the\s+\w+\s+(?:was|were))\b)", s)
+    cut = re.search(r"\s*(?:,|\((?=hereinafter|referred|the\s|issued|No\.)|\s(?:was|were|is|are|has|have|had|will|which|that|and\s+the\s+\w+\s+(?:was|were))\b)", s)
     # the title's words run while they are capitalised or function words
-    words = list(re.finditer(r"[A-Za-z][A-Za-z'’\-]*|\S", s))
+    words = list(re.finditer(r"[A-Za-z][A-Za-z'’\-]*|\d+|\S", s))
     last = 0
     for w in words:
         if cut and w.start() >= cut.start():
             break
         token = w.group()
-        if token[0].isupper() or token.lower() in {"of", "on", "for", "the", "and", "in", "to", "about", "by",
-                                                     "with", "a", "an"} or token in "()-–—’'":
-            if token[0].isalpha() and (token[0].isupper() or token.lower() not in {"and", "the", "a", "an"}):
+        if token[0].isupper() or token[0].isdigit() or token.lower() in {"of", "on", "for", "the", "and", "in", "to", "about", "by",
+                                                     "with", "a", "an"} or token in "()-–—’'\"“”":
+            if token[0].isalnum() and (token[0].isupper() or token[0].isdigit() or token.lower() not in {"and", "the", "a", "an"}) or token in ")\"”":
                 last = w.end()
             continue
         break
@@ -330,7 +343,11 @@ def is_document_title_line(line: str) -> bool:
     """A first line that is a document's title ("Notice of the Ministry of ... on ...",
     "Implementation Plan for ..."), not a news headline ("China approves six new ...")."""
     stripped = line.strip()
-    if not stripped or len(stripped.split()) < 4 or _HEADLINE_VERB.search(stripped):
+    if not stripped or len(stripped.split()) < 4:
+        return False
+    if re.match(rf"(?:The\s+)?{_DOC_NOUN}\s+(?:of|on|for|by|about|regarding|concerning)\b", stripped):
+        return True  # "Reply of the State Council on Agreeing to Set Up ...": a title whatever its verbs
+    if _HEADLINE_VERB.search(stripped):
         return False
     return bool(re.match(rf"(?:The\s+)?(?:[A-Z][\w'’\-]*\s+){{0,8}}?{_DOC_NOUN}\b", stripped)) and bool(
         re.search(r"\b(?:on|for|of|about|regarding)\b", stripped)

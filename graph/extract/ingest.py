@@ -343,6 +343,19 @@ _NAME_AFTER_PLACE = re.compile(
     r"Co\b|Company|Corporation|Daily|Television|TV|Radio|Airlines?|Port|Stock|Exchange|Museum|Hospital|Association|"
     r"Federation|Society|Foundation|Center|Centre|Observer|Evening|Times|News|Post|Media)\b")
 # A province is no locator when the programme's zones are provinces or lie across provinces (pilot FTZs)
+# A place used as an adjective of a common noun: "Yunnan and Gansu counties", "Zhejiang firms"
+_ATTRIBUTIVE = re.compile(
+    r"[ \t]+(?:counties|cities|districts|towns|townships|villages|enterprises|companies|firms|farmers|residents|officials|"
+    r"authorities|businesses|exporters|producers|hospitals|schools|universities|delegates|students|workers)\b")
+# Where a thing is, not a zone: "the China Emissions Exchange in Guangzhou", "registry is based in Wuhan"
+_LOCATION_OF_A_THING = re.compile(
+    r"(?:\b[A-Z][A-Za-z]*\s+(?:Exchange|Cent(?:er|re)|Company|Group|University|Institute|Academy|Bank|Airport|Hospital|"
+    r"Museum|Headquarters|Office|Bureau|Commission|Department|Council|Committee|Association)|\b(?:based|headquartered|"
+    r"registered|stationed|housed)|\bheadquarters)\s+(?:in|at)\s+(?:the\s+)?$")
+_PROVINCIAL_UNITS = {"free trade zone", "free trade port", "province"}
+_PLACE_TYPE_WORDS = frozenset(
+    "Province City County District Municipality Autonomous Prefecture League Region New Area Banner Town Township "
+    "Pilot And In Of".split())
 _UNITS_BELOW_PROVINCE = {"city", "county", "district", "town", "village", "park", "base", "site", "enterprise", "unit", "cluster"}
 _PILOT = re.compile(r"\b(?:pilot|demonstration|experimental|free trade|FTZ)", re.I)
 # Verbs that issue a document, and the words for a document
@@ -790,14 +803,14 @@ class _Detector:
             names = self._organisation_spans()
             places = [pl for pl in places
                       if not any(n.start <= pl[0] and pl[1] <= n.end for n in names)  # "Hangzhou Municipal Bureau of Commerce"
-                      and not _NAME_AFTER_PLACE.match(self.text, pl[1])]  # "Zhejiang University"
+                      and not _NAME_AFTER_PLACE.match(self.text, pl[1])  # "Zhejiang University"
+                      and not self._opens_a_proper_name(pl[1])]  # "Guangzhou Carbon Emissions Exchange"
             per_sentence.append(places)
-        # the divisions any place named in a designating sentence lies in: a province among them
-        # locates zones ("Shenyang in Liaoning"; "five counties in Yunnan and Gansu"), it is none
-        within = {a for places in per_sentence for _s, _e, kind, ident in places
-                  if not self._is_dateline(Span(_s, _e)) and not _VENUE.search(self.text, max(0, _s - 60), _s)
-                  for c in ([c for c, _ in self.gaz.zones[ident].covers] if kind == "zone" else [ident])
-                  for a in self._ancestor_codes(c)}
+        # zones that are provinces (pilot free trade zones, pilot provinces): the places named in them are
+        # their parts ("the Shandong zone covers areas in Jinan, Qingdao and Yantai"), not zones
+        provincial = self.programme_head in _PROVINCIAL_UNITS
+        designated_provinces = {ident for places in per_sentence for _s, _e, kind, ident in places
+                                if provincial and kind == "division" and self._division_level(ident) == "province"}
         for places in per_sentence:
             located_by: set[str] = set()  # codes the earlier places of the sentence lie in
             for start, end, kind, ident in sorted(places):
@@ -807,19 +820,63 @@ class _Detector:
                 if _VENUE.search(self.text, max(0, start - 60), start):
                     continue  # "a meeting held in Guiyang": where it took place
                 codes = [c for c, _ in self.gaz.zones[ident].covers] if kind == "zone" else [ident]
+                ancestors = {a for c in codes for a in self._ancestor_codes(c)}
                 province = kind == "division" and self._division_level(ident) == "province"
-                locator = kind == "division" and (
-                    # "Shenyang in Liaoning", "pilot cities in Yunnan and Gansu": where the zones are, not a zone
-                    province and (ident in within or self.programme_head in _UNITS_BELOW_PROVINCE or not self.programme_head)
-                    or _LOCATOR.search(self.text, max(0, start - 40), start) is not None  # "Gulou District of Nanjing"
-                    or ident in located_by)  # "Shenyang, Liaoning", "Yuhang District, Hangzhou"
-                located_by.update(a for c in codes for a in self._ancestor_codes(c))
+                municipality = province and self._division_type(ident) == "municipality"
+                if provincial:
+                    locator = not province and bool(ancestors & designated_provinces)
+                else:
+                    locator = kind == "division" and (
+                        # "pilot cities in Yunnan and Gansu": where the zones are, not a zone
+                        province and not municipality and (self.programme_head in _UNITS_BELOW_PROVINCE or not self.programme_head)
+                        or province and self._locates_a_neighbour(span, ident, places)  # "Shenyang in Liaoning province"
+                        or _ATTRIBUTIVE.match(self.text, self._end_of_coordination(end, places)) is not None  # "Yunnan and Gansu counties"
+                        or _LOCATION_OF_A_THING.search(self.text, max(0, start - 80), start) is not None  # "an exchange in Wuhan"
+                        or _LOCATOR.search(self.text, max(0, start - 40), start) is not None  # "Gulou District of Nanjing"
+                        or ident in located_by)  # "Shenyang, Liaoning", "Yuhang District, Hangzhou"
+                located_by.update(ancestors)
                 if locator or ident in seen:
                     continue
                 seen.add(ident)
-                if province and self.programme_head != "province":
+                if province and self.programme_head.startswith("free trade"):
                     self.partial.add(ident)  # "a pilot free trade zone in Shandong": a zone within the province
                 self.designated.append((span, kind, ident))
+
+    def _locates_a_neighbour(self, span: Span, code: str, places: list[tuple[int, int, str, str]]) -> bool:
+        """True if the place right before ``span`` lies in ``code`` and the words between say so
+        ("Shenyang in Liaoning province", "Mile City, Yunnan"), or ``span`` is followed by "'s" and a
+        place lying in it ("Liaoning's Shenyang")."""
+        for start, end, kind, ident in places:
+            codes = [c for c, _ in self.gaz.zones[ident].covers] if kind == "zone" else [ident]
+            if code not in {a for c in codes for a in self._ancestor_codes(c)}:
+                continue
+            if end <= span.start and re.fullmatch(r"\s*(?:,|in|of)\s*(?:the\s+)?", self.text[end : span.start]):
+                return True
+            if start >= span.end and re.fullmatch(r"['’]s\s+", self.text[span.end : start]):
+                return True
+        return False
+
+    def _end_of_coordination(self, end: int, places: list[tuple[int, int, str, str]]) -> int:
+        """The end of the last place coordinated with the one ending at ``end`` ("Yunnan[ and Gansu]")."""
+        starts = {p[0]: p[1] for p in places}
+        while True:
+            m = re.match(r"\s*(?:,\s*and|,|and)\s+", self.text[end : end + 12])
+            if not m or end + m.end() not in starts:
+                return end
+            end = starts[end + m.end()]
+
+    def _opens_a_proper_name(self, end: int) -> bool:
+        """A place followed by a capitalised word that is not a type word, another place or a
+        sentence's next word opens a proper name ("Guangzhou Carbon Emissions Exchange")."""
+        m = re.match(r"[ \t]+([A-Z][a-z][A-Za-z'’\-]*)", self.text[end : end + 40])
+        if not m:
+            return False
+        return m.group(1) not in _PLACE_TYPE_WORDS and self.national.resolve(m.group(1)) is None and not any(
+            mm.start == end + m.start(1) for mm in self.gaz.find_mentions(self.text, end, end + 40, kinds=("zone", "division")))
+
+    def _division_type(self, code: str) -> str:
+        division = self.gaz.divisions.get(code) or self.national.get(code)
+        return division.type
 
     def _organisation_spans(self) -> list[Span]:
         """Organisation names (known or not): a place inside one is no zone."""
