@@ -109,8 +109,10 @@ class Extractor:
         if "value" in entry:
             value = str(entry["value"])
             datatype = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}.get(len(value))
+            if value.startswith("--"):
+                datatype = XSD.gMonthDay if len(value) == 7 else None  # "--08-26": a dateline without a year
             if datatype is None:
-                raise self._err(where, f"date value {value!r} must be YYYY-MM-DD, YYYY-MM or YYYY")
+                raise self._err(where, f"date value {value!r} must be YYYY-MM-DD, YYYY-MM, YYYY or --MM-DD")
             return Literal(value, datatype=datatype), span
         dates = patterns.find_dates(self.text, span)
         if not dates:
@@ -187,8 +189,8 @@ class Extractor:
             self.facts.add(node, PK.issuedOn, value, dspan)
         if entry.get("tasks") == "outline":
             self._outline_tasks(node, pid)
-        if entry.get("objectives") == "patterns":
-            self._objectives(node, pid)
+        if entry.get("objectives") in ("patterns", "sentences"):
+            self._objectives(node, pid, anywhere=entry["objectives"] == "sentences")
         for i, rel in enumerate(entry.get("establishes") or []):
             w = f"{where}.establishes[{i}]"
             prog = self._ref(self.cur.require(rel, "programme", w), w, {"programme"})
@@ -206,6 +208,9 @@ class Extractor:
             self.facts.add(node, PK.establishedBy, policy, self.cur.span(rel, w))
         if entry.get("period"):
             self._period(node, entry["period"], f"{where}.period")
+        if entry.get("started_on"):
+            value, dspan = self._date(entry["started_on"], f"{where}.started_on")
+            self.facts.add(node, PK.startDate, value, dspan)
         self._declared_counts(node, entry.get("declared"), where)
         for i, theme in enumerate(entry.get("themes") or []):
             w = f"{where}.themes[{i}]"
@@ -213,8 +218,8 @@ class Extractor:
             if slug not in patterns.THEME_CUES:
                 raise self._err(w, f"unknown theme {slug!r}; the pk:ReformThemes concepts are {sorted(patterns.THEME_CUES)}")
             self.facts.add(node, PK.theme, THEME[slug], self.cur.span(theme, w))
-        if entry.get("objectives") == "patterns":
-            self._objectives(node, pid)
+        if entry.get("objectives") in ("patterns", "sentences"):
+            self._objectives(node, pid, anywhere=entry["objectives"] == "sentences")
 
     def _period(self, node: URIRef, entry: dict[str, Any], where: str) -> None:
         span = self.cur.span(entry, where)
@@ -348,8 +353,8 @@ class Extractor:
         obj = self._ref(self.cur.require(entry, "object", where), where, object_kinds)
         self.facts.add(subject, PK[prop.split(":", 1)[1]], obj, self.cur.span(entry, where))
 
-    def _objectives(self, owner: URIRef, owner_id: str) -> None:
-        for objective in patterns.find_objectives(self.text):
+    def _objectives(self, owner: URIRef, owner_id: str, anywhere: bool = False) -> None:
+        for objective in patterns.find_objectives(self.text, anywhere=anywhere):
             key = objective.target_year or slugify(objective.target_text)
             node = iri(f"objective/{owner_id}/{slugify(str(key))}")
             self._declare(node, PK.Objective, self.source.quote(objective.span), objective.span)

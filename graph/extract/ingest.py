@@ -352,6 +352,13 @@ _LOCATION_OF_A_THING = re.compile(
     r"(?:\b[A-Z][A-Za-z]*\s+(?:Exchange|Cent(?:er|re)|Company|Group|University|Institute|Academy|Bank|Airport|Hospital|"
     r"Museum|Headquarters|Office|Bureau|Commission|Department|Council|Committee|Association)|\b(?:based|headquartered|"
     r"registered|stationed|housed)|\bheadquarters)\s+(?:in|at)\s+(?:the\s+)?$")
+_PUBLICATION_LABEL = re.compile(r"\b(?:Published|Updated|Released?|Release time|Posted|Source|Editor|Date)\b|\|", re.I)
+_MONTH_ABBREVIATIONS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_NEWS_DATELINE = re.compile(
+    r"[\s(\[]*[A-Z][A-Za-z .'’\-]{1,40},\s+(?P<month>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*)\.?\s+"
+    r"(?P<day>\d{1,2})\b(?:\s*\([A-Za-z .]{2,30}\))?\s*(?:--|—|–|-)")
+_APPROVING = re.compile(r"\b(?:approv\w*|designated|selected|named|confirmed)\b", re.I)
+_STARTING = re.compile(r"\b(?:launch\w*|start\w*|began|begun|begin\w*|kick\w* off|initiat\w*|introduc\w*|rolled out|set up)\b", re.I)
 _PROVINCIAL_UNITS = {"free trade zone", "free trade port", "province"}
 _PLACE_TYPE_WORDS = frozenset(
     "Province City County District Municipality Autonomous Prefecture League Region New Area Banner Town Township "
@@ -543,8 +550,16 @@ class _Detector:
         headline = self._headline()
         source: dict[str, Any] = {"label": clean_label(headline.of(self.text)), **_anchor(self.source, headline)}
         dateline = self._dateline()
-        if dateline:
+        # a bare date under a document's own title is the date of the document; a labelled one
+        # ("Published: ...", "2024-05-20 09:41 | Source: ...") and a news dateline date the page
+        dates_the_document = dateline is not None and how == "line" and not self._labelled_as_publication(dateline)
+        if dateline and not dates_the_document:
             source["published"] = _anchor(self.source, dateline)
+        elif dateline is None:
+            news = self._news_dateline()
+            if news is not None:
+                span, value = news
+                source["published"] = {**_anchor(self.source, span), "value": value}
         if self.url:
             source["url"] = self.url
         policy: dict[str, Any] = {"id": self.policy_id, "label": label, **_anchor(self.source, title_span)}
@@ -561,7 +576,7 @@ class _Detector:
             else:
                 self.notes.append(f"date given but not in the text: --date {self.issued} is not stated, so the policy has no pk:issuedOn")
         else:
-            issued_on = self._issue_date()
+            issued_on = dateline if dates_the_document else self._issue_date()
             if issued_on is not None:
                 policy["issued_on"] = _anchor(self.source, issued_on)
         outline = parse_outline(self.text)
@@ -572,8 +587,8 @@ class _Detector:
             self.notes.append(
                 f"the outline has a heading with no words (“{self.source.quote(empty[0].block)}” at {empty[0].block.start}): no tasks are taken from it"
             )
-        if patterns.find_objectives(self.text):
-            policy["objectives"] = "patterns"
+        if patterns.find_objectives(self.text, anywhere=True):
+            policy["objectives"] = "sentences"
         data: dict[str, Any] = {"source": source, "policies": [policy]}
         subjects: dict[str, Any] = {"default": f"policy/{self.policy_id}"}
         if programme:
@@ -703,6 +718,24 @@ class _Detector:
     def _is_furniture(self, span: Span) -> bool:
         return any(f.start <= span.start < f.end for f in self.furniture)
 
+    def _labelled_as_publication(self, span: Span) -> bool:
+        line_start = self.text.rfind("\n", 0, span.start) + 1
+        line_end = self.text.find("\n", span.end)
+        line = self.text[line_start : line_end if line_end >= 0 else len(self.text)]
+        return _PUBLICATION_LABEL.search(line) is not None
+
+    def _news_dateline(self) -> tuple[Span, str] | None:
+        """A news agency's dateline ("BEIJING, Aug. 26 (Xinhua) --"): the month and day it
+        was filed, as an xsd:gMonthDay (the year is not stated, and never guessed)."""
+        for line in lines(self.text)[:8]:
+            m = _NEWS_DATELINE.match(self.text, line.start, line.end)
+            if m:
+                month = _MONTH_ABBREVIATIONS[m.group("month")[:3].lower()]
+                day = int(m.group("day"))
+                if 1 <= day <= 31:
+                    return Span(m.start("month"), m.end("day")), f"--{month:02d}-{day:02d}"
+        return None
+
     def _dateline(self) -> Span | None:
         for line in lines(self.text):
             for d in patterns.find_dates(self.text, line):
@@ -757,6 +790,12 @@ class _Detector:
         period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)), None)
         if period:
             programme["period"] = _anchor(self.source, period.span)
+        if period is None or period.start is None:
+            # "the first one was launched in Shanghai in 2013", "started pilot programmes ... in April 2020"
+            started = next((d for s in sentences if self._names_programme(s) and _STARTING.search(self.text, s.start, s.end)
+                            for d in [self._absolute_date(s)] if d is not None), None)
+            if started is not None:
+                programme["started_on"] = _anchor(self.source, started)
         declared, seen = [], {}
         for s in pilot_sentences:
             for count in patterns.find_counts(self.text, s):
@@ -956,8 +995,28 @@ class _Detector:
                 if ident in self.partial:  # the programme's zone in that province: its own node
                     label = f"{division.name_en} {_singular(self.source.quote(self.programme_span))}"
                     entry = {"zone": _id(label, f"{slug}-{ident}"), "division": ident, "extent": "part", "label": clean_label(label)}
-            entries.append({**entry, "in": [f"programme/{self.programme_id}"], **_anchor(self.source, span)})
+            entry = {**entry, "in": [f"programme/{self.programme_id}"], **_anchor(self.source, span)}
+            approved = self._approval_date(span)
+            if approved is not None:
+                entry["approved_on"] = _anchor(self.source, approved)
+            entries.append(entry)
         return entries
+
+    def _sentence_of(self, span: Span) -> Span | None:
+        return next((s for s in self.sentences if s.start <= span.start < s.end), None)
+
+    def _approval_date(self, span: Span) -> Span | None:
+        """The date a zone was approved: a date its designating sentence states beside an
+        approving verb ("In February 2016, the three departments approved Guizhou as ...")."""
+        sentence = self._sentence_of(span)
+        if sentence is None or not _APPROVING.search(self.text, sentence.start, sentence.end):
+            return None
+        return self._absolute_date(sentence)
+
+    def _absolute_date(self, sentence: Span) -> Span | None:
+        """The first date of a sentence with a year: a day, a month or a year ("in 2013"); never a
+        weekday or a month and day without a year."""
+        return next((d.span for d in patterns.find_dates(self.text, sentence) if d.value.datatype != XSD.gMonthDay), None)
 
     def zone_divisions(self) -> "_DivisionsByCode":
         """Every division of the national gazetteer by code, written as the seed gazetteer
