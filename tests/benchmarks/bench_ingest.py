@@ -26,7 +26,9 @@ SPARQL, never from the printed report (:func:`graph_facts`). Kinds and matching
 
 * zones: equal sets of covered division codes (``pk:coversDivision`` and
   ``pk:coversPartOf``; for a gazetteer zone, the coverage its reference entry
-  gives, as the reference graph the draft is validated with states it);
+  gives, as the reference graph the draft is validated with states it); an
+  expected zone without codes (a new area, a development zone) by its label, as
+  programmes;
 * programmes: normalised token-set overlap (Jaccard) of labels >= 0.5;
 * policies: the same on the title, and the same ``pk:policyType`` when the
   expectation names one;
@@ -332,8 +334,8 @@ def load_table(path: Path) -> dict[str, Any]:
             if kind == "dates":
                 if entry["property"] not in DATE_PROPERTIES:
                     raise TableError(f"{where}: property {entry['property']!r} is not one of {DATE_PROPERTIES}")
-                if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(entry["value"])):
-                    raise TableError(f"{where}: value {entry['value']!r} is not YYYY, YYYY-MM or YYYY-MM-DD (quote it)")
+                if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?|--\d{2}-\d{2}", str(entry["value"])):
+                    raise TableError(f"{where}: value {entry['value']!r} is not YYYY, YYYY-MM, YYYY-MM-DD or --MM-DD (quote it)")
             if kind == "counts":
                 if entry["property"] not in COUNT_PROPERTIES:
                     raise TableError(f"{where}: property {entry['property']!r} is not one of {COUNT_PROPERTIES}")
@@ -427,9 +429,7 @@ def _labels_score(e: Labelled, d: Labelled) -> float | None:
 def _zone_score(e: Zone, d: Zone) -> float | None:
     if e.codes:
         return 1.0 if e.codes == d.codes else None
-    if d.codes:
-        return None
-    s = similarity(e.label, d.label)
+    s = similarity(e.label, d.label)  # a zone without a division code: by its name
     return s if s >= THRESHOLD else None
 
 
