@@ -111,8 +111,13 @@ def similarity(a: str, b: str) -> float:
 def norm_name(name: str) -> str:
     """A body's name for exact comparison: lower case, no leading "the", no
     punctuation, single spaces."""
-    text = re.sub(r"[^a-z0-9]+", " ", name.lower().replace("\u2019", "'").replace("'s ", "s ")).strip()
+    text = re.sub(r"[\W_]+", " ", name.lower().replace("\u2019", "'").replace("'s ", "s ")).strip()
     return re.sub(r"^the ", "", text)
+
+
+def _name_keys(names: Iterable[str]) -> set[str]:
+    """``name:`` keys of the names that normalise to something (never an empty key)."""
+    return {f"name:{key}" for key in (norm_name(n) for n in names if n) if key}
 
 
 # --------------------------------------------------------------------------- facts
@@ -158,25 +163,21 @@ class BodyResolver:
         self.by_name: dict[str, str] = {}
         for slug, names in gazetteer.names_of("body").items():
             for name in names:
-                if name:
+                if name and norm_name(name):
                     self.by_name.setdefault(norm_name(name), slug)
 
     def _slug_keys(self, slug: str) -> set[str]:
-        keys = {f"slug:{slug}"}
-        for name in self.gaz.names_of("body").get(slug, ()):
-            if name:
-                keys.add(f"name:{norm_name(name)}")
-        return keys
+        return {f"slug:{slug}"} | _name_keys(self.gaz.names_of("body").get(slug, ()))
 
     def from_name(self, name: str, role: str | None = None) -> BodyRef:
-        keys = {f"name:{norm_name(name)}"}
+        keys = _name_keys([name])
         slug = self.by_name.get(norm_name(name))
         if slug:
             keys |= self._slug_keys(slug)
         return BodyRef(frozenset(keys), name, role)
 
     def from_node(self, node: str, labels: Iterable[str], role: str | None = None) -> BodyRef:
-        keys = {f"name:{norm_name(label)}" for label in labels if label}
+        keys = _name_keys(labels)
         label = next(iter(sorted(labels)), node)
         if node.startswith(PKR + "body/"):
             slug = node[len(PKR + "body/"):]
@@ -612,16 +613,18 @@ def run_text(job: tuple[str, str]) -> TextResult:
     return TextResult(set_name, path.name, score(expected, drafted), time.perf_counter() - t0, None, removed)
 
 
-def collect(sets: list[str]) -> tuple[list[tuple[str, str]], list[str]]:
-    """The jobs of the chosen sets, and notes (texts without tables)."""
+def collect(sets: list[str], dirs: dict[str, Path] | None = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """The jobs of the chosen sets, and notes (texts without tables). ``dirs``
+    overrides the folders of the sets (``--dev-dir``, ``--eval-dir``)."""
+    dirs = {**SET_DIRS, **(dirs or {})}
     jobs, notes = [], []
     for set_name in sets:
         if set_name == "seeds":
             jobs += [("seeds", str(p)) for p in seed_paths()]
             continue
-        folder = SET_DIRS[set_name]
+        folder = dirs[set_name]
         if not folder.is_dir():
-            notes.append(f"{set_name}: no folder {folder.relative_to(ROOT)}")
+            notes.append(f"{set_name}: no folder {folder}")
             continue
         for table in sorted(folder.glob("*.expected.yaml")):
             text = table.with_name(table.name[: -len(".expected.yaml")] + ".txt")
@@ -707,8 +710,8 @@ def per_text(results: list[TextResult], details: bool) -> str:
     return "\n".join(lines)
 
 
-def run(sets: list[str], workers: int = 2) -> tuple[list[TextResult], list[str]]:
-    jobs, notes = collect(sets)
+def run(sets: list[str], workers: int = 2, dirs: dict[str, Path] | None = None) -> tuple[list[TextResult], list[str]]:
+    jobs, notes = collect(sets, dirs)
     if workers <= 1:
         results = [run_text(job) for job in jobs]
     else:
@@ -722,11 +725,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", default="all", choices=["seeds", "dev", "eval", "all"])
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--verbose", "-v", action="store_true", help="per-text rows and every TP, FP and FN")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--dev-dir", type=Path, help=f"folder of the dev set (default {SET_DIRS['dev'].relative_to(ROOT)})")
+    parser.add_argument("--eval-dir", type=Path, help=f"folder of the eval set (default {SET_DIRS['eval'].relative_to(ROOT)})")
     args = parser.parse_args(argv)
+    dirs = {name: folder for name, folder in (("dev", args.dev_dir), ("eval", args.eval_dir)) if folder}
     sets = ["seeds", "dev", "eval"] if args.set == "all" else [args.set]
     t0 = time.perf_counter()
-    results, notes = run(sets, args.workers)
+    results, notes = run(sets, args.workers, dirs)
     summ = summary(results, sets)
     if args.json:
         print(json.dumps({
