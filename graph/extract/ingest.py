@@ -335,14 +335,18 @@ _DATELINE_AFTER = re.compile(r"^(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s*\|.*)?[\s)
 _DESIGNATING = re.compile(
     r"\b(?:selected|designated|chosen|named|listed|approv\w*|includ(?:e|es|ed|ing)|namely|cover(?:s|ed|ing)?|"
     r"located|set up|establish\w*|launch\w*|build|built|add(?:s|ed)?|join(?:s|ed)?|becom\w*|became|expand\w*|"
-    r"extend\w*|identified|confirmed|granted|awarded|(?:are|were|is|was)\s+as\s+follows)\b|:\s*\S", re.I)
+    r"extend\w*|identified|confirmed|granted|awarded|(?:are|were|is|was)\s+as\s+follows|serv(?:e|es|ed|ing)\s+as)\b|:\s*\S", re.I)
+_ORGANISATION_WORD = re.compile(r"\b(?:governments?|ministry|ministries|commissions?|departments?|bureaus?|committees?|offices?)\b", re.I)
+_LISTING = re.compile(r"\b(?:including|include[sd]?|namely|such as)\b|:\s*\S", re.I)
 _PILOT_OR_BATCH = re.compile(r"\b(?:pilot|demonstration|experimental|batch|free trade|FTZs?)\b", re.I)
-# A place that opens an organisation's or a thing's name ("Zhejiang University", "Shenzhen Stock Exchange")
+# A place that opens an organisation's or a thing's name ("Zhejiang University", "Shenzhen Stock Exchange",
+# "the Henan provincial government")
 _NAME_AFTER_PLACE = re.compile(
-    r"[ \t]+(?:(?:Municipal|Provincial|City|County|District)[ \t]+)?(?:University|Institute|Academy|College|School|Bank|Group|"
+    r"(?-i:[ \t]+(?:(?:Municipal|Provincial|City|County|District)[ \t]+)?(?:University|Institute|Academy|College|School|Bank|Group|"
     r"Co\b|Company|Corporation|Daily|Television|TV|Radio|Airlines?|Port|Stock|Exchange|Museum|Hospital|Association|"
-    r"Federation|Society|Foundation|Center|Centre|Observer|Evening|Times|News|Post|Media)\b")
-# A province is no locator when the programme's zones are provinces or lie across provinces (pilot FTZs)
+    r"Federation|Society|Foundation|Center|Centre|Observer|Evening|Times|News|Post|Media)\b)"
+    r"|[ \t]+(?:(?:provincial|municipal|city|county|district|prefectural|regional|local)[ \t]+)?(?:people['’]s[ \t]+)?"
+    r"(?:government|party[ \t]+committee|department|bureau|commission|administration|office)s?\b", re.I)
 # A place used as an adjective of a common noun: "Yunnan and Gansu counties", "Zhejiang firms"
 _ATTRIBUTIVE = re.compile(
     r"[ \t]+(?:counties|cities|districts|towns|townships|villages|enterprises|companies|firms|farmers|residents|officials|"
@@ -537,9 +541,40 @@ class _Detector:
         """Sentences that may designate zones: they say "pilot", "demonstration", "batch", "free trade zone" ...
         and "selected", "approved", "include", "cover", "set up in", a list after a colon ...; never page furniture."""
         if self._designating is None:
-            self._designating = [s for s in self.sentences if _DESIGNATING.search(self.text, s.start, s.end)
-                                 and _PILOT_OR_BATCH.search(self.text, s.start, s.end) and not self._is_furniture(s)]
+            out: list[Span] = []
+            for i, s in enumerate(self.sentences):
+                if self._is_furniture(s):
+                    continue
+                previous = self.sentences[i - 1] if i else None
+                pilot_here = _PILOT_OR_BATCH.search(self.text, s.start, s.end) is not None
+                pilot_before = previous is not None and _PILOT_OR_BATCH.search(self.text, previous.start, previous.end) is not None
+                if _DESIGNATING.search(self.text, s.start, s.end) and (
+                        pilot_here or pilot_before and _LISTING.search(self.text, s.start, s.end)):
+                    out.append(s)  # "... were selected as pilot zones"; "Fifteen of them ..., including X, Y and Z"
+                elif (out and out[-1] in self.sentences[max(0, i - 3) : i] or self._under_a_list_heading(s)) and self._is_place_list(s):
+                    out.append(s)  # a list of places right after a designating sentence or under "Pilot cities (11)"
+            self._designating = out
         return self._designating
+
+    def _under_a_list_heading(self, sentence: Span) -> bool:
+        """The line before is a short heading that names pilots ("I. Pilot cities (11)", "The pilot zones:")."""
+        before = [line for line in lines(self.text) if line.end <= sentence.start]
+        if not before:
+            return False
+        heading = before[-1].of(self.text)
+        return len(heading.split()) <= 8 and _PILOT_OR_BATCH.search(heading) is not None or heading.rstrip().endswith(":") \
+            and _PILOT_OR_BATCH.search(heading) is not None
+
+    def _is_place_list(self, sentence: Span) -> bool:
+        """A sentence that is a list of places ("Shenzhen City, Guangdong Province; Baotou City, ..."),
+        not an addressee line ("The People's Governments of Hebei, Shanxi, ... Provinces")."""
+        places = self._national_places(sentence)
+        if len(places) < 3 or _ORGANISATION_WORD.search(self.text, sentence.start, sentence.end):
+            return False
+        outside = self.text[sentence.start : sentence.end]
+        for p in sorted(places, key=lambda p: -p.start):
+            outside = outside[: p.start - sentence.start] + outside[p.end - sentence.start :]
+        return len(re.findall(r"[A-Za-z]+", outside)) <= 1.5 * len(places)
 
     # ---------------------------------------------------------------- the curation
 
