@@ -253,6 +253,8 @@ def test_a_refused_commit_changes_nothing_and_reports_the_violation(client, auth
     assert not _select(client, f"SELECT ?s WHERE {{ GRAPH <{review['graph']}> {{ ?s ?p ?o }} }} LIMIT 1")
     state = client.get(review["url_page"], headers=auth).get_json()
     assert state["status"] == "open" and "would violate the shapes" in state["refusal"]["message"]
+    page = client.get(review["url_page"], headers={**auth, "Accept": "text/html"}).get_data(as_text=True)
+    assert 'id="refusal"' in page and "Not committed:" in page and "declaredZoneCount" in page and programme in page
 
 
 def test_auth_is_required(client):
