@@ -410,3 +410,17 @@ def test_an_ambiguous_place_named_as_a_zone_is_added_only_with_the_place_a_curat
     draft = ingest_with(ELDERLY, reviewed_curation(review["curation"], findings, decisions, text=text))
     zone = next(f for f in draft.found["zones"] if "331000" in f.detail)
     assert zone.node.endswith("zone/taizhou-city-331000") and "Zhejiang" in zone.detail and draft.conforms
+
+
+def test_ingesting_runs_in_a_worker_with_the_write_time_limit(client, auth, app_and_token):
+    service = app_and_token[0].extensions["pilotkg"]
+    before, limit = len(service.reviews.summaries()), service.config.write_timeout
+    service.config.write_timeout = 0.05  # far below what an ingest takes: the worker is stopped
+    try:
+        resp = client.post("/ingest/reviews", json={"text": ELDERLY.read_text(encoding="utf-8"), "name": "slow.txt"},
+                           headers=auth)
+    finally:
+        service.config.write_timeout = limit
+    assert resp.status_code == 503, resp.get_data(as_text=True)
+    assert "ran past the time limit and was stopped (setting write-timeout)" in resp.get_json()["error"]
+    assert len(service.reviews.summaries()) == before
