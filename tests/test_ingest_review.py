@@ -276,6 +276,10 @@ def test_a_browser_signs_in_with_a_cookie_and_forms_need_the_check_value(client,
     assert page.status_code == 200 and b"Signed in as" in page.data
     forged = client.post("/ingest/reviews", data={"text": "A text"}, headers={"Accept": "text/html"})
     assert forged.status_code == 403
+    bad = client.post("/ingest/reviews", headers={"Accept": "text/html"},
+                      data={"check": _check_of(client), "text": "Pilot zones of a kind.", "date": "someday"})
+    assert bad.status_code == 400
+    assert b"date &#39;someday&#39; is not a date" in bad.data and b"Pilot zones of a kind.</textarea>" in bad.data
     # signed out, a review's page asks to sign in and comes back to it
     client.post("/ingest/sign-out", data={"check": _check_of(client)})
     review_path = "/ingest/reviews/" + "a" * 32

@@ -229,12 +229,23 @@ def create_review() -> Response:
     who = _curator()
     if isinstance(who, Response):
         return who
-    curator, _check = who
+    curator, check = who
     try:
-        submitted = _submitted_text()
-    except RequestEntityTooLarge:
-        raise Refusal(413, f"the text is larger than the limit of {service().config.max_body:,} bytes (setting max-body)")
-    found = _ingest(IngestJob(submitted["name"], submitted["text"], submitted["title"], submitted["date"], submitted["url"]))
+        try:
+            submitted = _submitted_text()
+        except RequestEntityTooLarge:
+            raise Refusal(413, f"the text is larger than the limit of {service().config.max_body:,} bytes (setting max-body)")
+        found = _ingest(IngestJob(submitted["name"], submitted["text"], submitted["title"], submitted["date"],
+                                  submitted["url"]))
+    except Refusal as err:
+        if not _wants_html():
+            raise
+        # the form again, with what was sent and what is wrong with it
+        form = {k: request.form.get(k) or "" for k in ("text", "title", "date", "url", "name")}
+        resp = page("ingest.html", status=err.status, signed_in=True, curator=curator, check=check, message=str(err),
+                    reviews=service().reviews.summaries(), form=form)
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
     record = service().reviews.create({
         **submitted, **found, "status": "open", "created": _now(), "curator": curator.name, "decisions": {},
         "commits": [], "refusal": None,
