@@ -361,6 +361,11 @@ _MONTH_ABBREVIATIONS = {m: i for i, m in enumerate("jan feb mar apr may jun jul 
 _NEWS_DATELINE = re.compile(
     r"[\s(\[]*[A-Z][A-Za-z .'’\-]{1,40},\s+(?P<month>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*)\.?\s+"
     r"(?P<day>\d{1,2})\b(?:\s*\([A-Za-z .]{2,30}\))?\s*(?:--|—|–|-)")
+_DOCUMENT_NOUN_PHRASE = re.compile(
+    r"\b(?:a|an|the)\s+(?:(?:new|joint|recent|latest)\s+)?(?P<issuer>(?:[A-Z][\w'’\-]*\s+){1,5}?)?"
+    r"(?P<noun>(?:joint\s+)?(?:circular|notice|guidelines?|guiding\s+opinions?|opinions?|plan|work\s+plan|"
+    r"implementation\s+plan|reply|decision|document|programme))\b")
+_APPROVING_DECISION = re.compile(r"\b(?:approv\w*|agreed|agrees)\b", re.I)
 _APPROVING = re.compile(r"\b(?:approv\w*|designated|selected|named|confirmed)\b", re.I)
 _STARTING = re.compile(r"\b(?:launch\w*|start\w*|began|begun|begin\w*|kick\w* off|initiat\w*|introduc\w*|rolled out|set up)\b", re.I)
 _PROVINCIAL_UNITS = {"free trade zone", "free trade port", "province"}
@@ -462,6 +467,7 @@ class _Detector:
         self._organisations: list[Span] | None = None
         self.partial: set[str] = set()  # codes of designated divisions a zone covers only in part
         self.programme_names: list[Span] = []  # every mention of the programme (its name and shorter forms)
+        self.description_type: str | None = None  # the policy type a description of an untitled policy gives
         self.programme_head = ""  # the head of its name: "zone", "city", "county", "province", "free trade zone", ...
 
     # ---------------------------------------------------------------- names
@@ -601,7 +607,9 @@ class _Detector:
         policy_type = self._policy_type(title_span, how)
         if policy_type:
             policy["type"] = policy_type
-        issuers = self._issuers(unresolved_bodies)
+        others = self._other_titles(title_span)
+        own_sentences = [c for c in self._issue_cue_sentences() if not any(c.start <= t.span.start < c.end for t in others)]
+        issuers = self._issuers(unresolved_bodies, own_sentences)
         if issuers:
             policy["issued_by"] = [{"body": slug, **_anchor(self.source, span)} for slug, span in issuers]
         if self.issued is not None:
@@ -611,9 +619,10 @@ class _Detector:
             else:
                 self.notes.append(f"date given but not in the text: --date {self.issued} is not stated, so the policy has no pk:issuedOn")
         else:
-            issued_on = dateline if dates_the_document else self._issue_date()
+            issued_on = dateline if dates_the_document else self._issue_date(own_sentences)
             if issued_on is not None:
                 policy["issued_on"] = _anchor(self.source, issued_on)
+        secondary = self._secondary_policies(others, unresolved_bodies)
         outline = parse_outline(self.text)
         empty = [n for n in _walk(outline) if n.heading.start == n.heading.end]
         if outline and not empty:
@@ -624,7 +633,7 @@ class _Detector:
             )
         if patterns.find_objectives(self.text, anywhere=True):
             policy["objectives"] = "sentences"
-        data: dict[str, Any] = {"source": source, "policies": [policy]}
+        data: dict[str, Any] = {"source": source, "policies": [policy, *secondary]}
         subjects: dict[str, Any] = {"default": f"policy/{self.policy_id}"}
         if programme:
             data["programmes"] = [programme]
@@ -655,6 +664,11 @@ class _Detector:
                 "no programme name found (a name such as '... pilot zones', 'pilot cities for ...', '... demonstration zone', "
                 "'pilot free trade zones'): no programme, zones or declared counts"
             )
+        if how == "none":
+            # no policy: the programme stands alone, and its facts are about it
+            data["policies"] = secondary
+            programme.pop("established_by", None)
+            subjects.pop("within", None)
         data["subjects"] = subjects
         return data
 
@@ -687,13 +701,26 @@ class _Detector:
             issuing = [t for t in titles if any(s.start <= t.span.start < s.end for s in self._issue_cue_sentences())]
             chosen = (issuing or titles)[0]
             return chosen.span, clean_label(self.source.quote(chosen.span)), chosen.how
-        # no title stated: a description of the decision the text reports, never the headline or a dateline
+        # no title stated: a description of the document or decision the text reports ("State Council
+        # circular on the pilot free trade zones", "Approval of the ..."), never the headline or a dateline
         if self.programme_span is not None:
-            evidence = next((s for s in self.sentences if self._names_programme(s) and _ESTABLISHING.search(self.text, s.start, s.end)
-                             and not self._is_furniture(s)), self.programme_span)
-            label = f"Decision on the {clean_label(self.source.quote(self.programme_span))}"
-            self.notes.append("the text states no policy title: the policy is described by the programme it concerns")
-            return evidence, label, "description"
+            programme = clean_label(self.source.quote(self.programme_span))
+            programme = re.sub(r"^(?:the|The)\s+", "", programme)
+            document = self._document_mention()
+            if document is not None:
+                sentence, noun, issuer = document
+                words = f"{issuer} {noun}" if issuer else noun[:1].upper() + noun[1:]
+                self.description_type = next((t for t, cue in _POLICY_NOUNS if re.search(cue, noun, re.I)), None)
+                self.notes.append("the text states no policy title: the policy is described by the document it names")
+                return sentence, f"{words} on the {programme}", "description"
+            approving = next((s for s in self.sentences if self._names_programme(s) and _APPROVING_DECISION.search(self.text, s.start, s.end)
+                              and not self._is_furniture(s)), None)
+            if approving is not None:
+                self.description_type = "approval"
+                self.notes.append("the text states no policy title: the policy is the approval it reports")
+                return approving, f"Approval of the {programme}", "description"
+            self.notes.append("the text names no policy document and no approval: no policy is added")
+            return self.programme_span, "", "none"
         self.notes.append("the text states no policy title and names no programme: the policy is labelled with the headline")
         return headline, clean_label(headline.of(self.text)), "headline"
 
@@ -702,9 +729,26 @@ class _Detector:
             words = self.source.quote(title_span)
             return next((t for t, cue in _POLICY_TYPES if re.search(cue, words)), None)
         if how == "description":
-            # what the issuing or establishing sentences call the document
-            kinds = {t for s in self._issue_cue_sentences() for t, cue in _POLICY_NOUNS if re.search(cue, s.of(self.text), re.I)}
-            return kinds.pop() if len(kinds) == 1 else None
+            return self.description_type
+        return None
+
+    def _document_mention(self) -> tuple[Span, str, str] | None:
+        """The first document an issuing sentence names ("according to a State Council circular
+        made public on Monday", "the four ministries jointly issued a circular"): the sentence,
+        the document's noun and its issuer's name (the gazetteer's, when one issues it)."""
+        for sentence in self._issue_cue_sentences():
+            m = _DOCUMENT_NOUN_PHRASE.search(self.text, sentence.start, sentence.end)
+            if m is None:
+                continue
+            noun = " ".join(m.group("noun").split()).lower()
+            issuer = ""
+            issuers = [slug for slug, span in self._issuers([]) if span == sentence]
+            if issuers:
+                body = self.gaz.bodies[issuers[0]]
+                issuer = body.name_en
+            elif m.group("issuer"):
+                issuer = " ".join(m.group("issuer").split())
+            return sentence, noun, issuer
         return None
 
     def _issue_cue_sentences(self) -> list[Span]:
@@ -715,7 +759,45 @@ class _Detector:
                 and _DOCUMENT_WORD.search(self.text, s.start, s.end) and not self._is_furniture(s)
                 and not (dateline is not None and s.start <= dateline.start < s.end)]
 
-    def _issuers(self, unresolved_bodies: list[Span]) -> list[tuple[str, Span]]:
+    def _other_titles(self, title_span: Span) -> list[detect.TitleMention]:
+        """The titles the text states besides the policy's own: other documents it reports or cites
+        ("in accordance with the Work Plan for ... issued by the General Office of the State Council")."""
+        own = clean_label(self.source.quote(title_span)).lower()
+        out, seen = [], {own}
+        for t in detect.find_policy_titles(self.text, skip=self.furniture):
+            label = clean_label(self.source.quote(t.span)).lower()
+            if t.span.start < title_span.end and title_span.start < t.span.end or label in seen or own in label or label in own:
+                continue
+            seen.add(label)
+            out.append(t)
+        return out
+
+    def _secondary_policies(self, titles: list[detect.TitleMention], unresolved_bodies: list[Span]) -> list[dict[str, Any]]:
+        """A policy entry per other stated title, with its type, and its issuer and date when a
+        sentence naming it issues it."""
+        entries: list[dict[str, Any]] = []
+        ids = {self.policy_id}
+        for t in titles:
+            label = clean_label(self.source.quote(t.span))
+            pid = _id(label, f"{self.source.doc_id}-policy")
+            if pid in ids:
+                continue
+            ids.add(pid)
+            entry: dict[str, Any] = {"id": pid, "label": label, **_anchor(self.source, t.span)}
+            kind = next((k for k, cue in _POLICY_TYPES if re.search(cue, label)), None)
+            if kind:
+                entry["type"] = kind
+            own = [c for c in self._issue_cue_sentences() if c.start <= t.span.start < c.end]
+            issuers = self._issuers(unresolved_bodies, own)
+            if issuers:
+                entry["issued_by"] = [{"body": slug, **_anchor(self.source, span)} for slug, span in issuers]
+            issued_on = self._issue_date(own)
+            if issued_on is not None:
+                entry["issued_on"] = _anchor(self.source, issued_on)
+            entries.append(entry)
+        return entries
+
+    def _issuers(self, unresolved_bodies: list[Span], sentences: list[Span] | None = None) -> list[tuple[str, Span]]:
         """The bodies that issue the policy: the agent of "issued", "released", "unveiled",
         "published" in a sentence that names a document ("The State Council issued a
         circular ...", "a plan jointly released by the NDRC and the MOFCOM"), each with
@@ -724,7 +806,7 @@ class _Detector:
         bodies = [b for b in bodies if self.gaz.bodies[b.slug].kind != "media"]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(unresolved_bodies)]
         out: list[tuple[str, Span]] = []
-        for sentence in self._issue_cue_sentences():
+        for sentence in self._issue_cue_sentences() if sentences is None else sentences:
             in_sentence = [b for b in bodies if b.span in sentence]
             for body, predicate in patterns._agent_predicates(self.text, sentence, in_sentence):
                 if body.slug.startswith(UNRESOLVED):
@@ -733,10 +815,10 @@ class _Detector:
                     out.append((body.slug, sentence))
         return out
 
-    def _issue_date(self) -> Span | None:
+    def _issue_date(self, sentences: list[Span] | None = None) -> Span | None:
         """The date an issuing sentence states, at the precision written (a full date or a
         month); a bare weekday ("on Monday") or a month and day without a year is no date."""
-        for sentence in self._issue_cue_sentences():
+        for sentence in self._issue_cue_sentences() if sentences is None else sentences:
             for d in patterns.find_dates(self.text, sentence):
                 if d.value.datatype in (XSD.date, XSD.gYearMonth):
                     return d.span
