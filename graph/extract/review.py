@@ -48,6 +48,7 @@ from .text import SourceText, Span, clean_label, slugify
 
 KINDS = ("policy", "programme", "batch", "zone", "responsibility", "date", "count", "task", "objective")
 DECISIONS = ("accept", "reject", "correct")
+DATE_KEYS = ("issued_on", "period", "started_on", "approved_on")  # entry keys that state a date
 CORRECTABLE = {"policy": ("label",), "programme": ("label",), "batch": ("label",), "zone": ("label", "division"),
                "responsibility": ("role",)}
 
@@ -265,15 +266,18 @@ def findings_of(result: IngestResult, data: dict[str, Any]) -> list[ReviewFindin
         requires = [by_node[subject]] if subject in by_node else []
         values = {"body": body, "role": role, "subject": _path(subject),
                   "spans": [[s.start, s.end] for s in spans]}
+        correctable = CORRECTABLE["responsibility"]
         if origin == "curation" and (body, role, subject) in entries:
             where, path = entries[(body, role, subject)]
             kind_origin, entry = "curation", where
+            if "issued_by" in path:
+                correctable = ()  # the issuer of a policy: its role is "issues"
         else:
             kind_origin, entry, path = "pattern", "responsibility patterns", []
         add(ReviewFinding(_finding_id("responsibility", str(node), span.start, span.end), "responsibility",
                           label_of(str(node)), str(node), source.quote(span), span.start, span.end,
                           f"{body} {role} {_path(subject)}", kind_origin, entry, path, requires,
-                          CORRECTABLE["responsibility"], values))
+                          correctable, values))
 
     # dates and counts: the entry key that states them (a period's start and end are one finding)
     out.extend(_dates_and_counts(result, cur, by_node))
@@ -318,7 +322,7 @@ def _dates_and_counts(result: IngestResult, cur: Curation, by_node: dict[str, st
                                ("zones", "zone", "zone")):
         for i, (where, e) in enumerate(cur.section(section)):
             node = str(iri(f"{kind}/{e[key]}"))
-            for name in ("issued_on", "period", "approved_on"):
+            for name in DATE_KEYS:
                 if e.get(name):
                     keyed.append((cur.span(e[name], f"{where}.{name}"), f"{where}.{name}", [section, i, name], node))
             for j, d in enumerate(e.get("declared") or []):
