@@ -166,7 +166,7 @@ def test_the_curation_file_reproduces_the_draft_with_ingest_and_the_command(elde
     assert ingest(text, curation=curation_file).nquads() == expected
     out = pilotkg("ingest", str(text), "--curation", str(curation_file), "--output", str(tmp_path / "d.trig"))
     assert out.returncode == 0, out.stderr
-    assert "Ordos" not in out.stdout and "Shenyang" in out.stdout
+    assert "zones: Ordos" not in out.stdout and "zones: Shenyang" in out.stdout
 
 
 # --------------------------------------------------------------------------- the endpoints
