@@ -333,6 +333,7 @@ def test_bad_input_gets_a_clear_error_and_stores_nothing(client, auth, app_and_t
 
 
 def test_cli_stage_creates_a_review_and_prints_its_page(app_and_token, tmp_path):
+    import re
     import threading
 
     from werkzeug.serving import make_server
@@ -357,6 +358,10 @@ def test_cli_stage_creates_a_review_and_prints_its_page(app_and_token, tmp_path)
         refused = pilotkg("ingest", str(text), "--output", str(tmp_path / "d.trig"), "--stage", "--server", base,
                           "--token", "wrong")
         assert refused.returncode == 2 and "/ingest answered 401" in refused.stderr
+        imported = pilotkg("ingest", str(text), "--output", str(tmp_path / "d.trig"), "--stage", "--as-import",
+                           "--server", base, "--token", token)
+        assert imported.returncode == 0, imported.stderr
+        assert re.search(rf"^Staged import: {re.escape(base)}/imports/[0-9a-f]{{32}}$", imported.stdout, re.M)
     finally:
         http.shutdown()
 
