@@ -434,3 +434,27 @@ def test_ingesting_runs_in_a_worker_with_the_write_time_limit(client, auth, app_
     assert resp.status_code == 503, resp.get_data(as_text=True)
     assert "ran past the time limit and was stopped (setting write-timeout)" in resp.get_json()["error"]
     assert len(service.reviews.summaries()) == before
+
+
+def test_leaving_out_any_one_finding_leaves_exactly_the_written_ones_in_the_draft():
+    """Coastal wetland text: its policy issues by curation and by pattern, tasks hold responsibilities;
+    each finding rejected alone (and each role corrected) gives a draft whose entities are the written findings."""
+    path = DATA / "coastal_wetland_pilot.txt"
+    review = review_text(path)
+    findings = [ReviewFinding.from_dict(f) for f in review["findings"]]
+    text = path.read_text(encoding="utf-8")
+    accept_all = {f.id: Decision("accept") for f in findings if f.origin != "candidate"}
+    first_task = next(f for f in findings if f.kind == "task")
+    scenarios = [{f.id: Decision("reject")} for f in findings if f.kind in ("policy", "programme", "responsibility")
+                 or f is first_task]
+    scenarios += [{f.id: Decision("correct", role="leads")} for f in findings if "role" in f.correctable]
+    kinds = {"policy": "policy", "programme": "programme", "zones": "zone", "tasks": "task", "objectives": "objective"}
+    for change in scenarios:
+        decisions = {**accept_all, **change}
+        written = inclusion(findings, decisions)
+        draft = ingest_with(path, reviewed_curation(review["curation"], findings, decisions, text=text))
+        got = {(kinds[k], f.node) for k, items in draft.found.items() if k in kinds for f in items}
+        expected = {(f.kind, f.node) for f in findings if written[f.id][0] and f.kind in kinds.values()}
+        assert got == expected, change
+        assert len(draft.found["responsibilities"]) == sum(
+            1 for f in findings if f.kind == "responsibility" and written[f.id][0]), change

@@ -260,7 +260,8 @@ def findings_of(result: IngestResult, data: dict[str, Any]) -> list[ReviewFindin
         body = str(facts.objects(node, PK.body)[0]).rsplit("/", 1)[1]
         role = str(facts.objects(node, PK.role)[0]).rsplit("/", 1)[1]
         subject = str(facts.objects(node, PK.subject)[0])
-        origin = str(facts.objects(node, PK.extractedBy)[0]) if facts.objects(node, PK.extractedBy) else "pattern"
+        origins = {str(o) for o in facts.objects(node, PK.extractedBy)} or {"pattern"}
+        origin = "curation" if "curation" in origins else "pattern"
         spans = _outer_spans(facts.evidence[node])
         span = spans[0]
         requires = [by_node[subject]] if subject in by_node else []
@@ -272,6 +273,10 @@ def findings_of(result: IngestResult, data: dict[str, Any]) -> list[ReviewFindin
             kind_origin, entry = "curation", where
             if "issued_by" in path:
                 correctable = ()  # the issuer of a policy: its role is "issues"
+            if "pattern" in origins:  # the patterns find it too: where, so that leaving it out rejects them there
+                entry_span = cur.span(_get(data, path), where)
+                values["pattern_spans"] = [[s.start, s.end] for s in spans if s != entry_span] or [
+                    [entry_span.start, entry_span.end]]
         else:
             kind_origin, entry, path = "pattern", "responsibility patterns", []
         add(ReviewFinding(_finding_id("responsibility", str(node), span.start, span.end), "responsibility",
@@ -470,6 +475,9 @@ def reviewed_curation(curation: dict[str, Any], findings: list[ReviewFinding], d
                 _drop(data, f.path)
             elif d and d.decision == "correct":
                 extra += _correct_entry(data, f, d, renamed, gazetteer, national)
+            if f.values.get("pattern_spans") and (not ok or (d and d.decision == "correct")):
+                rejects += [{"body": f.values["body"], "role": f.values["role"], **_anchor(source, Span(a, b))}
+                            for a, b in f.values["pattern_spans"]]
             continue
         # what the patterns find: rejected by its instance path, or (responsibilities) by body, role and quote
         if f.kind in ("task", "objective"):
