@@ -198,6 +198,16 @@ class Gazetteer:
         gazetteer._check_names()
         return gazetteer
 
+    def with_bodies(self, extra: dict[str, Body]) -> "Gazetteer":
+        """This gazetteer with more bodies (the local bodies a text names, read by
+        :mod:`.bodies`): a new matcher over them all; this one is left as it is."""
+        if not extra:
+            return self
+        clash = sorted(set(extra) & set(self.bodies))
+        if clash:
+            raise ValueError(f"bodies already in the gazetteer: {', '.join(clash)}")
+        return Gazetteer({**self.bodies, **extra}, self.divisions, self.zones, self.body_files)
+
     # ---------------------------------------------------------------- names
 
     def names_of(self, kind: str) -> dict[str, tuple[str, ...]]:
