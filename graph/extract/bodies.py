@@ -137,6 +137,9 @@ _LEVELS = {
     "district": lambda d: d.level == "county" and d.type == "district",
     "league": lambda d: d.type == "league",
 }
+_LEVEL_NOUNS = {"provincial": "Province", "municipal": "City", "city": "City", "autonomous regional": "Autonomous Region",
+                "regional": "Autonomous Region", "prefectural": "Prefecture", "prefecture": "Prefecture", "county": "County",
+                "district": "District", "league": "League"}
 _LEVEL = r"(?:[Aa]utonomous[ \t]+[Rr]egional|[Pp]rovincial|[Mm]unicipal|[Rr]egional|[Pp]refectural|[Pp]refecture|[Cc]ity|[Cc]ounty|[Dd]istrict|[Ll]eague)"
 _FUNC = "|".join(f"(?P<f_{f.slug.replace('-', '_')}>{f.words})" for f in FUNCTIONS)
 _S = r"\s+"
@@ -326,6 +329,8 @@ class BodyFinder:
     def _resolve(self, place: str, level: str, sentence: str, at: int) -> tuple[NationalDivision | None, str | None]:
         """(division, None), (None, problem) for a place that is one but cannot be told, or (None, None)."""
         candidates, _typed = self.national.candidates(place)
+        if not candidates and level in _LEVEL_NOUNS:  # "Guangxi Zhuang" + "Autonomous Regional"
+            candidates, _typed = self.national.candidates(f"{place} {_LEVEL_NOUNS[level]}")
         if not candidates:
             resolution = self.national.resolve(place, sentence, at)
             if resolution is None:
