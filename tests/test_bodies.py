@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from pilotkg.graph.extract.bodies import FUNCTIONS, BodyFinder
+from pilotkg.graph.extract.bodies import FUNCTIONS, BodyFinder, find_body_mentions
 from pilotkg.graph.extract.curation import Curation
 from pilotkg.graph.extract.divisions import load_national_gazetteer
 from pilotkg.graph.extract.extractor import Extractor
@@ -264,6 +264,9 @@ def test_central_local_and_collective_bodies_with_their_spans(finder):
         ("local", "development-and-reform-130000", "Hebei Provincial Development and Reform Commission"),
         ("collective", "relevant-departments", "relevant departments"),
     ]
+    # a window of the text, with the packaged gazetteers; offsets stay those of the text
+    window = find_body_mentions(text, text.index("the Hebei"), text.index(" and relevant"))
+    assert [(m.slug, m.start) for m in window] == [("development-and-reform-130000", text.index("Hebei"))]
 
 
 def test_an_ingested_draft_holds_its_local_bodies_and_validates(tmp_path):

@@ -432,7 +432,30 @@ def _label(function: Function, d: NationalDivision) -> str:
     return f"{place} {head} of {function.title}"
 
 
+def find_body_mentions(text: str, start: int = 0, end: int | None = None, *, gazetteer: Gazetteer | None = None,
+                       national: NationalGazetteer | None = None) -> list[FoundBody]:
+    """The bodies named in ``text[start:end]`` (see :meth:`BodyFinder.find_body_mentions`),
+    with the packaged gazetteers unless others are given."""
+    from .divisions import load_national_gazetteer
+    from .gazetteer import load_gazetteer
+
+    finder = BodyFinder(gazetteer or load_gazetteer(), national or load_national_gazetteer())
+    return finder.find_body_mentions(text, start, end)
+
+
 # --------------------------------------------------------------------------- draft quads
+
+
+def draft_bodies(used: Iterable[str], local: dict[str, Body]) -> list[Body]:
+    """The local bodies among ``used`` (slugs a draft uses) and the local bodies they belong to
+    (a department's government), in slug order: what :func:`draft_body_quads` writes."""
+    out: set[str] = set()
+    for slug in used:
+        while slug in local and slug not in out:
+            out.add(slug)
+            slug = local[slug].parent
+    return [local[slug] for slug in sorted(out)]
+
 
 
 def draft_body_quads(bodies: Iterable[Body], graph: URIRef) -> list:

@@ -80,14 +80,14 @@ from rdflib.namespace import RDFS, XSD
 
 from . import patterns
 from ..build import check_evidence, check_no_blank_nodes
-from .bodies import BodyFinder, UnresolvedLocal, draft_body_quads
+from .bodies import BodyFinder, UnresolvedLocal, draft_bodies, draft_body_quads
 from .curation import Curation, CurationError
 from .divisions import DIVISIONS_FILE as DIVISIONS_NATIONAL
 from .divisions import Division as NationalDivision
 from .divisions import NationalGazetteer, PlaceMention, load_national_gazetteer
 from .extractor import UNRESOLVED, Extraction, Extractor
 from .facts import body_slug, iri
-from .gazetteer import Body, Division, Gazetteer, load_gazetteer
+from .gazetteer import Division, Gazetteer, load_gazetteer
 from ..namespaces import PK, PKR
 from ..rdf import Quad, division_quads, fact_quads, reference_quads, to_dataset
 from ..rdfio import nquads_lines
@@ -824,10 +824,10 @@ def ingest(
         )
     graph = draft_graph(source.doc_id)
     extraction.facts.graph = graph
-    local_used = _with_parents({s for s in extraction.bodies_used if s in local}, local)
-    added = detector.draft_divisions(extraction.divisions_used | {local[s].jurisdiction for s in local_used})
+    local_used = draft_bodies(extraction.bodies_used, local)
+    added = detector.draft_divisions(extraction.divisions_used | {b.jurisdiction for b in local_used})
     quads = fact_quads(extraction.facts) + [q for d in added.values() for q in division_quads(d, graph)]
-    quads += draft_body_quads((local[s] for s in local_used), graph)
+    quads += draft_body_quads(local_used, graph)
     check_no_blank_nodes(quads)
     check_evidence(quads, {source.doc_id: source})
     report = validate_draft(quads, base_gaz, extraction.zones_used)
@@ -845,16 +845,6 @@ def ingest(
         report=report,
         ambiguous_places=ambiguous_places,
     )
-
-
-def _with_parents(slugs: set[str], local: dict[str, Body]) -> list[str]:
-    """The local bodies ``slugs`` and the local bodies they belong to (a department's government)."""
-    out = set()
-    for slug in slugs:
-        while slug in local and slug not in out:
-            out.add(slug)
-            slug = local[slug].parent
-    return sorted(out)
 
 
 def _explain_unresolved_local(unknown: list[Unresolved], unresolved: list[UnresolvedLocal]) -> list[Unresolved]:
