@@ -77,6 +77,7 @@ ABBREVIATIONS = {
     "MNR": "mnr", "MARA": "mara", "MOHURD": "mohurd", "NHC": "nhc", "MPS": "mps", "PBOC": "pboc", "SAMR": "samr",
     "NFRA": "nfra", "CSRC": "csrc", "GAC": "gac", "STA": "sta", "NBS": "nbs", "NHSA": "nhsa", "NRTA": "nrta",
     "CAAC": "caac", "NNSA": "nnsa", "NEA": "nea", "MOST": "most", "SASAC": "sasac", "CBIRC": "cbirc", "MoA": "moa",
+    "SCIO": "scio",
 }
 
 
@@ -212,6 +213,12 @@ def test_a_national_file_without_references_is_refused(reference_copy):
     ("CPC Beijing Municipal Committee and the Zhejiang Provincial Party Committee; the Anhui provincial government.",
      [("party-committee-110000", "CPC Beijing Municipal Committee"), ("party-committee-330000", "Zhejiang Provincial Party Committee"),
       ("government-340000", "Anhui provincial government")]),
+    ("It was issued by the General Office of the Hebei Provincial People's Government and the Guangdong Provincial "
+     "Government General Office.",
+     [("general-office-130000", "General Office of the Hebei Provincial People's Government"),
+      ("general-office-440000", "Guangdong Provincial Government General Office")]),
+    ("Hosted by the General Office of the People's Government of Sichuan Province.",  # the seed gazetteer's own entry
+     [("sichuan-provincial-government-general-office", "General Office of the People's Government of Sichuan Province")]),
     ("The Nanbu County Bureau of Agriculture and Rural Affairs and the Sichuan Provincial People's Government.",
      [("agriculture-and-rural-affairs-511321", "Nanbu County Bureau of Agriculture and Rural Affairs"),
       ("sichuan-provincial-government", "Sichuan Provincial People's Government")]),
@@ -226,6 +233,8 @@ def test_local_bodies_resolve_to_one_node_per_function_and_place(finder, text, e
     "The Development and Reform Commission said the Department of Commerce will help.",  # no place
     "The Ministry of Commerce and the National Development and Reform Commission agreed.",  # central, not local
     "The Smart Valley Municipal Bureau of Commerce opened.",  # no such place
+    "The Zhejiang University Education Department and the Beijing Olympic Organizing Committee met.",  # no place; no function
+    "The State Council Information Office held a press conference.",  # central (SCIO), not local
 ])
 def test_what_is_not_a_local_body(finder, text):
     assert [f for f in found(finder, text) if f[0] == "local"] == []

@@ -23,6 +23,9 @@ C         FUNCTION HEAD of [the] PLACE                                    Indust
 D         HEAD of FUNCTION of [the] PLACE                                 Department of Commerce of Hebei Province
 G         [the] people's government of [the] PLACE; PLACE [LEVEL]         the people's government of Hebei Province;
           People's Government; PLACE LEVEL government                     Hangzhou Municipal People's Government; the Zhejiang provincial government
+O         General Office of [the] PLACE [LEVEL] People's Government;      General Office of the Hebei Provincial People's Government;
+          General Office of [the] People's Government of PLACE;           Guangdong Provincial Government General Office
+          PLACE [LEVEL] [People's] Government General Office
 P         CPC PLACE [LEVEL] [Party] Committee; PLACE LEVEL Party/CPC      CPC Beijing Municipal Committee; Zhejiang Provincial Party Committee
           Committee
 ========  ==============================================================  ==========================================
@@ -115,8 +118,9 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("data", _w("Big Data Development", "Big Data", "Data Resources", "Data"), "Data"),
 )
 GOVERNMENT = Function("government", r"People['’]s\s+Government", "People's Government")
+GENERAL_OFFICE = Function("general-office", r"General\s+Office", "General Office")
 PARTY_COMMITTEE = Function("party-committee", r"(?:Party\s+|CPC\s+)?Committee", "Party Committee")
-FUNCTION_BY_SLUG = {f.slug: f for f in (*FUNCTIONS, GOVERNMENT, PARTY_COMMITTEE)}
+FUNCTION_BY_SLUG = {f.slug: f for f in (*FUNCTIONS, GOVERNMENT, GENERAL_OFFICE, PARTY_COMMITTEE)}
 
 # --------------------------------------------------------------------------- the patterns
 
@@ -145,6 +149,7 @@ _FUNC = "|".join(f"(?P<f_{f.slug.replace('-', '_')}>{f.words})" for f in FUNCTIO
 _S = r"\s+"
 _END = r"(?![A-Za-z'’\-])"
 _PEOPLES = r"[Pp]eople['’]s"
+_NOT_OFFICE = r"(?!\s+(?:General\s+)?Office\b)"
 
 _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (name, where, re.compile(rx)) for name, where, rx in (
@@ -158,10 +163,18 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("D", "after", rf"(?<![A-Za-z]){_HEAD}{_S}of{_S}(?:{_FUNC}){_S}of{_S}(?:the{_S})?(?P<place>{_PLACE_AFTER}){_END}"),
         # G: the people's government of Hebei Province
         ("G1", "after", rf"(?<![A-Za-z]){_PEOPLES}{_S}[Gg]overnment{_S}of{_S}(?:the{_S})?(?P<place>{_PLACE_AFTER}){_END}"),
-        # G: Hangzhou Municipal People's Government
-        ("G2", "before", rf"(?<![A-Za-z])(?P<place>{_PLACE}){_S}(?:(?P<level>{_LEVEL}){_S})?{_PEOPLES}{_S}[Gg]overnment{_END}"),
+        # G: Hangzhou Municipal People's Government (not "... Government General Office": see O3)
+        ("G2", "before", rf"(?<![A-Za-z])(?P<place>{_PLACE}){_S}(?:(?P<level>{_LEVEL}){_S})?{_PEOPLES}{_S}[Gg]overnment{_END}{_NOT_OFFICE}"),
         # G: the Zhejiang provincial government
-        ("G3", "before", rf"(?<![A-Za-z])(?P<place>{_PLACE}){_S}(?P<level>{_LEVEL}){_S}[Gg]overnment{_END}"),
+        ("G3", "before", rf"(?<![A-Za-z])(?P<place>{_PLACE}){_S}(?P<level>{_LEVEL}){_S}[Gg]overnment{_END}{_NOT_OFFICE}"),
+        # O: the General Office of the Hebei Provincial People's Government
+        ("O1", "before", rf"(?<![A-Za-z])General{_S}Office{_S}of{_S}(?:the{_S})?(?P<place>{_PLACE}){_S}(?:(?P<level>{_LEVEL}){_S})?"
+                         rf"{_PEOPLES}{_S}[Gg]overnment{_END}"),
+        # O: the General Office of the People's Government of Hebei Province
+        ("O2", "after", rf"(?<![A-Za-z])General{_S}Office{_S}of{_S}(?:the{_S})?{_PEOPLES}{_S}[Gg]overnment{_S}of{_S}(?:the{_S})?"
+                        rf"(?P<place>{_PLACE_AFTER}){_END}"),
+        # O: Guangdong Provincial Government General Office
+        ("O3", "before", rf"(?<![A-Za-z])(?P<place>{_PLACE}){_S}(?:(?P<level>{_LEVEL}){_S})?(?:{_PEOPLES}{_S})?[Gg]overnment{_S}General{_S}Office{_END}"),
         # P: CPC Beijing Municipal Committee, CPC Sichuan Provincial Party Committee
         ("P1", "before", rf"(?<![A-Za-z])CPC{_S}(?P<place>{_PLACE}){_S}(?:(?P<level>{_LEVEL}){_S})?(?:Party{_S})?Committee{_END}"),
         # P: Zhejiang Provincial Party Committee
@@ -320,7 +333,8 @@ class BodyFinder:
             division, problem = self._resolve(place, level, sentence, where - offset)
             if division is None and problem is None:
                 continue
-            span_start = (m.start() if k == 0 else where) if side == "before" else m.start()
+            # a pattern that opens with the place starts where the place's words do ("The Beijing" -> "Beijing")
+            span_start = where if side == "before" and p_start == m.start() else m.start()
             span_end = m.end() if side == "before" else p_start + chosen[-1].end()
             # "the people's government of ..." keeps its "the" out of the span
             return span_start, span_end, division, place, problem
@@ -379,7 +393,7 @@ class BodyFinder:
         parent = None
         if function.slug == "party-committee":
             parent = "cpc"
-        elif function.slug != "government":
+        elif function.slug != "government":  # a department or the general office: part of the government
             parent = self._known_local.get(("government", division.code)) or f"government-{division.code}"
         source = (f"pilotkg local-body pattern (graph/extract/bodies.py): "
                   + (f"the text names it “{' '.join(wording.split())}”; " if wording else "the government of a body the text names; ")
@@ -387,7 +401,7 @@ class BodyFinder:
                   f"from the national gazetteer, graph/reference/divisions_national.csv; the label is composed from the two")
         return Body(slug=f"{function.slug}-{division.code}", name_en=_label(function, division), name_zh=None,
                     zh_reference=None, aliases=(), parent=parent,
-                    kind="party" if function.slug == "party-committee" else "government", collective=False,
+                    kind={"party-committee": "party", "general-office": "office"}.get(function.slug, "government"), collective=False,
                     succeeded_by=None, succeeded_on=None, references=(source,), jurisdiction=division.code,
                     function=function.slug)
 
@@ -403,6 +417,8 @@ def _kind(body: Body) -> str:
 def _function_of(pattern: str, m: re.Match[str]) -> Function:
     if pattern.startswith("G"):
         return GOVERNMENT
+    if pattern.startswith("O"):
+        return GENERAL_OFFICE
     if pattern.startswith("P"):
         return PARTY_COMMITTEE
     for f in FUNCTIONS:
@@ -422,6 +438,8 @@ def _label(function: Function, d: NationalDivision) -> str:
     Development and Reform Commission", "Hangzhou Municipal Department of Commerce" ..."""
     if function.slug == "government":
         return f"People's Government of {d.name_en_full}"
+    if function.slug == "general-office":
+        return f"General Office of the People's Government of {d.name_en_full}"
     adjective = _ADJECTIVE.get(d.type, "Prefectural" if d.level == "prefecture" else "")
     place = f"{d.name_en} {adjective}".strip()
     if function.slug == "party-committee":
