@@ -353,9 +353,15 @@ def test_highland_known_body_programme_tasks(highland):
     assert objects(highland, prog, RDFS_LABEL) == {Literal("Highland Agriculture Green Development Pilot Zones", lang="en")}
     assert objects(highland, prog, PK.endDate) == {Literal("2027", datatype=GYEAR)}
     assert objects(highland, prog, PK.declaredTaskCount) == {Literal(3, datatype=INTEGER)}
-    policy = I("policy/yunnan-and-gansu-counties-join-highland-agriculture-pilot")
-    assert subjects_of_type(highland, PK.Policy) == {policy}  # the headline: the text names no policy document
+    policy = I("policy/decision-on-the-highland-agriculture-green-development-pilot")
+    # the text names no policy document: a description of the decision it reports, never the headline
+    assert subjects_of_type(highland, PK.Policy) == {policy}
+    assert objects(highland, policy, RDFS_LABEL) == {Literal("Decision on the Highland Agriculture Green Development Pilot Zones", lang="en")}
     assert not objects(highland, policy, PK.policyType)
+    # the headline labels the page, and its publication line gives the page's date
+    assert objects(highland, I("source/highland-agriculture-pilot"), RDFS_LABEL) == {
+        Literal("Yunnan and Gansu counties join highland agriculture pilot", lang="en")}
+    assert objects(highland, I("source/highland-agriculture-pilot"), PK.publishedOn) == {Literal("2024-05-20", datatype=DATE)}
     tasks = {str(objects(highland, t, RDFS_LABEL).pop()): objects(highland, t, PK.itemNumber) for t in subjects_of_type(highland, PK.ReformTask)}
     assert tasks == {
         "Expand water-saving irrigation on dry land and in oases": {Literal(1, datatype=INTEGER)},

@@ -239,3 +239,29 @@ def test_a_new_area_without_a_code_is_noted_not_made_a_zone(tmp_path):
     assert zones_of(result) == {"zone/ordos"}
     assert any(line.startswith("a state-level new area without a GB/T 2260 code, not made a zone: “Xixian New Area”")
                for line in result.not_added)
+
+
+def test_generated_curation_written_as_a_file_reproduces_the_draft(tmp_path):
+    """Every zone of the draft, those of the national gazetteer included, is an entry of
+    the generated curation (``division:`` for a new zone), so the curation saved as a file
+    and given back with ``--curation`` yields the same draft, quad for quad."""
+    import yaml
+
+    first = ingest(ELDERLY)
+    zones = first.curation["zones"]
+    assert {(z["zone"], z.get("division")) for z in zones} >= {("shenyang", "210100"), ("ordos", "150600")}
+    saved = tmp_path / "elderly.curation.yaml"
+    saved.write_text(yaml.safe_dump(first.curation, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    again = ingest(ELDERLY, curation=saved)
+    assert again.nquads() == first.nquads()
+
+
+def test_curation_zone_with_an_unknown_division_is_refused(tmp_path):
+    from pilotkg.graph.extract.ingest import IngestInputError
+
+    text = tmp_path / "t.txt"
+    text.write_text("Ordos City was selected as a pilot zone.\n", encoding="utf-8")
+    cur = tmp_path / "t.curation.yaml"
+    cur.write_text('zones:\n  - {zone: ordos, division: "999999", in: [], quote: "Ordos City"}\n', encoding="utf-8")
+    with pytest.raises(IngestInputError, match="unknown division '999999'"):
+        ingest(text, curation=cur)

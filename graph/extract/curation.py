@@ -101,9 +101,9 @@ QUOTE_KEYS = {"quote", "occurrence", "after"}
 # misspelt key is an error, never silently ignored.
 ENTRY_KEYS = {
     "policies": {"id", "label", "type", "issued_by", "issued_on", "tasks", "objectives", "establishes"},
-    "programmes": {"id", "label", "established_by", "period", "declared", "themes", "objectives"},
+    "programmes": {"id", "label", "established_by", "period", "started_on", "declared", "themes", "objectives"},
     "batches": {"id", "programme", "number", "label", "approved_on", "declared"},
-    "zones": {"zone", "in", "designated_by", "approved_on"},
+    "zones": {"zone", "division", "extent", "label", "in", "designated_by", "approved_on"},
     "tasks": {"id", "parent", "count"},
     "responsibilities": {"body", "role", "subject"},
     "reject": {"body", "role"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
@@ -20,7 +20,7 @@ from . import patterns
 from .curation import Curation, CurationError
 from .facts import FactSet, collective_body_iri, iri
 from .facts import body_slug as body_slug_of
-from .gazetteer import Gazetteer
+from .gazetteer import Division, Gazetteer
 from ..namespaces import PK, POLICY_TYPE, ROLE, THEME, source_graph
 from .outline import OutlineNode, lines, parse_outline, sentences
 from .text import SourceText, Span, clean_label, slugify
@@ -58,12 +58,15 @@ class Extractor:
     """Runs the patterns and the curation of one text. Use :func:`extract`."""
 
     def __init__(self, source: SourceText, gazetteer: Gazetteer, curation: Curation | None = None,
-                 *, unresolved_bodies: Iterable[Span] = ()):
-        """``unresolved_bodies``: spans of organisation names the gazetteer does not
+                 *, unresolved_bodies: Iterable[Span] = (), divisions: Mapping[str, Division] | None = None):
+        """``divisions``: divisions beyond the gazetteer's (the national gazetteer's,
+        written as the gazetteer writes them) that a ``zones`` entry with ``division:``
+        may cover. ``unresolved_bodies``: spans of organisation names the gazetteer does not
         know. They take part in the responsibility patterns like known bodies (so a
         known body's clause ends where theirs begins), but what they are found to do
         goes to ``Extraction.unresolved``, never into the facts."""
         self.unresolved_bodies = tuple(unresolved_bodies)
+        self.extra_divisions = dict(divisions or {})
         self.source = source
         self.text = source.text
         self.gaz = gazetteer
@@ -135,8 +138,10 @@ class Extractor:
         if "value" in entry:
             value = str(entry["value"])
             datatype = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}.get(len(value))
+            if value.startswith("--"):
+                datatype = XSD.gMonthDay if len(value) == 7 else None  # "--08-26": a dateline without a year
             if datatype is None:
-                raise self._err(where, f"date value {value!r} must be YYYY-MM-DD, YYYY-MM or YYYY")
+                raise self._err(where, f"date value {value!r} must be YYYY-MM-DD, YYYY-MM, YYYY or --MM-DD")
             return Literal(value, datatype=datatype), span
         dates = patterns.find_dates(self.text, span)
         if not dates:
@@ -215,8 +220,8 @@ class Extractor:
             self.facts.add(node, PK.issuedOn, value, dspan)
         if entry.get("tasks") == "outline":
             self._outline_tasks(node, pid)
-        if entry.get("objectives") == "patterns":
-            self._objectives(node, pid)
+        if entry.get("objectives") in ("patterns", "sentences"):
+            self._objectives(node, pid, anywhere=entry["objectives"] == "sentences")
         for i, rel in enumerate(entry.get("establishes") or []):
             w = f"{where}.establishes[{i}]"
             prog = self._ref(self.cur.require(rel, "programme", w), w, {"programme"})
@@ -234,6 +239,9 @@ class Extractor:
             self.facts.add(node, PK.establishedBy, policy, self.cur.span(rel, w))
         if entry.get("period"):
             self._period(node, entry["period"], f"{where}.period")
+        if entry.get("started_on"):
+            value, dspan = self._date(entry["started_on"], f"{where}.started_on")
+            self.facts.add(node, PK.startDate, value, dspan)
         self._declared_counts(node, entry.get("declared"), where)
         for i, theme in enumerate(entry.get("themes") or []):
             w = f"{where}.themes[{i}]"
@@ -241,8 +249,8 @@ class Extractor:
             if slug not in patterns.THEME_CUES:
                 raise self._err(w, f"unknown theme {slug!r}; the pk:ReformThemes concepts are {sorted(patterns.THEME_CUES)}")
             self.facts.add(node, PK.theme, THEME[slug], self.cur.span(theme, w))
-        if entry.get("objectives") == "patterns":
-            self._objectives(node, pid)
+        if entry.get("objectives") in ("patterns", "sentences"):
+            self._objectives(node, pid, anywhere=entry["objectives"] == "sentences")
 
     def _period(self, node: URIRef, entry: dict[str, Any], where: str) -> None:
         span = self.cur.span(entry, where)
@@ -272,13 +280,32 @@ class Extractor:
 
     def _zone(self, entry: dict[str, Any], where: str) -> None:
         slug = self.cur.require(entry, "zone", where)
-        if slug not in self.gaz.zones:
-            raise self._err(where, f"unknown zone {slug!r}; add it to graph/reference/zones.yaml")
-        ref = self.gaz.zones[slug]
-        node = iri(f"zone/{slug}")
         span = self.cur.span(entry, where)
-        self._declare(node, PK.PilotZone, ref.name_en, span)
-        self.out.zones_used.add(slug)
+        if entry.get("division") is not None:
+            # a zone the gazetteer lacks, covering one division wholly ("zone/ordos", division 150600)
+            code = str(entry["division"])
+            division = self.gaz.divisions.get(code) or self.extra_divisions.get(code)
+            if division is None:
+                raise self._err(where, f"unknown division {code!r}: not a GB/T 2260 code of the gazetteer")
+            if slug in self.gaz.zones and self.gaz.zones[slug].covers != ((code, "whole"),):
+                raise self._err(where, f"zone {slug!r} is the gazetteer's zone of another place; choose another slug")
+            try:
+                node = iri(f"zone/{slug}")
+            except ValueError as err:
+                raise self._err(where, str(err)) from err
+            extent = entry.get("extent", "whole")
+            if extent not in ("whole", "part"):
+                raise self._err(where, f"extent {extent!r} must be 'whole' or 'part'")
+            self._declare(node, PK.PilotZone, entry.get("label") or division.name_en, span)
+            self.facts.add(node, PK.coversPartOf if extent == "part" else PK.coversDivision, iri(f"division/{code}"), span)
+            self.out.divisions_used.add(code)
+        else:
+            if slug not in self.gaz.zones:
+                raise self._err(where, f"unknown zone {slug!r}; add it to graph/reference/zones.yaml, or give the division it covers")
+            ref = self.gaz.zones[slug]
+            node = iri(f"zone/{slug}")
+            self._declare(node, PK.PilotZone, ref.name_en, span)
+            self.out.zones_used.add(slug)
         for target in self.cur.require(entry, "in", where):
             group = self._ref(target, where, {"programme", "batch"})
             self.facts.add(node, PK.inProgramme, group, span)
@@ -357,8 +384,8 @@ class Extractor:
         obj = self._ref(self.cur.require(entry, "object", where), where, object_kinds)
         self.facts.add(subject, PK[prop.split(":", 1)[1]], obj, self.cur.span(entry, where))
 
-    def _objectives(self, owner: URIRef, owner_id: str) -> None:
-        for objective in patterns.find_objectives(self.text):
+    def _objectives(self, owner: URIRef, owner_id: str, anywhere: bool = False) -> None:
+        for objective in patterns.find_objectives(self.text, anywhere=anywhere):
             key = objective.target_year or slugify(objective.target_text)
             node = iri(f"objective/{owner_id}/{slugify(str(key))}")
             self._declare(node, PK.Objective, self.source.quote(objective.span), objective.span)

@@ -73,12 +73,12 @@ import urllib.request
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date as _date
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, XSD
 
-from . import patterns
+from . import detect, patterns
 from ..build import check_evidence, check_no_blank_nodes
 from .bodies import BodyFinder, UnresolvedLocal, draft_bodies, draft_body_quads
 from .curation import Curation, CurationError
@@ -338,10 +338,62 @@ _POLICY_TYPES = (
 )
 _FURNITURE = re.compile(r"[>|]")
 _DATELINE_BEFORE = re.compile(r"^[\s(\[]*(?:[A-Za-z][A-Za-z ]{0,24}:\s*)?$")
-_DATELINE_AFTER = re.compile(r"^[\s)\].]*$")
-_DESIGNATING = re.compile(r"\b(?:selected|designated|chosen|approved\b.{0,120}?\b(?:as|to be)|includ(?:e|es|ed|ing))\b", re.I)
-_PILOT_OR_BATCH = re.compile(r"\b(?:pilot|batch)", re.I)
-_PILOT = re.compile(r"\bpilot", re.I)
+# after the date: a time, then nothing but page furniture ("2024-05-20 09:41 | Source: Xinhua | Editor: Li Na")
+_DATELINE_AFTER = re.compile(r"^(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s*\|.*)?[\s)\].]*$")
+_DESIGNATING = re.compile(
+    r"\b(?:selected|designated|chosen|named|listed|approv\w*|includ(?:e|es|ed|ing)|namely|cover(?:s|ed|ing)?|"
+    r"located|set up|establish\w*|launch\w*|build|built|add(?:s|ed)?|join(?:s|ed)?|becom\w*|became|expand\w*|"
+    r"extend\w*|identified|confirmed|granted|awarded|(?:are|were|is|was)\s+as\s+follows|serv(?:e|es|ed|ing)\s+as)\b|:\s*\S", re.I)
+_ORGANISATION_WORD = re.compile(r"\b(?:governments?|ministry|ministries|commissions?|departments?|bureaus?|committees?|offices?)\b", re.I)
+_LISTING = re.compile(r"\b(?:including|include[sd]?|namely|such as)\b|:\s*\S", re.I)
+_PILOT_OR_BATCH = re.compile(r"\b(?:pilot|demonstration|experimental|batch|free trade|FTZs?)\b", re.I)
+# A place that opens an organisation's or a thing's name ("Zhejiang University", "Shenzhen Stock Exchange",
+# "the Henan provincial government")
+_NAME_AFTER_PLACE = re.compile(
+    r"(?-i:[ \t]+(?:(?:Municipal|Provincial|City|County|District)[ \t]+)?(?:University|Institute|Academy|College|School|Bank|Group|"
+    r"Co\b|Company|Corporation|Daily|Television|TV|Radio|Airlines?|Port|Stock|Exchange|Museum|Hospital|Association|"
+    r"Federation|Society|Foundation|Center|Centre|Observer|Evening|Times|News|Post|Media)\b)"
+    r"|[ \t]+(?:(?:provincial|municipal|city|county|district|prefectural|regional|local)[ \t]+)?(?:people['’]s[ \t]+)?"
+    r"(?:government|party[ \t]+committee|department|bureau|commission|administration|office)s?\b", re.I)
+# A place used as an adjective of a common noun: "Yunnan and Gansu counties", "Zhejiang firms"
+_ATTRIBUTIVE = re.compile(
+    r"[ \t]+(?:counties|cities|districts|towns|townships|villages|enterprises|companies|firms|farmers|residents|officials|"
+    r"authorities|businesses|exporters|producers|hospitals|schools|universities|delegates|students|workers)\b")
+# Where a thing is, not a zone: "the China Emissions Exchange in Guangzhou", "registry is based in Wuhan"
+_LOCATION_OF_A_THING = re.compile(
+    r"(?:\b[A-Z][A-Za-z]*\s+(?:Exchange|Cent(?:er|re)|Company|Group|University|Institute|Academy|Bank|Airport|Hospital|"
+    r"Museum|Headquarters|Office|Bureau|Commission|Department|Council|Committee|Association)|\b(?:based|headquartered|"
+    r"registered|stationed|housed)|\bheadquarters)\s+(?:in|at)\s+(?:the\s+)?$")
+_PUBLICATION_LABEL = re.compile(r"\b(?:Published|Updated|Released?|Release time|Posted|Source|Editor|Date)\b|\|", re.I)
+_MONTH_ABBREVIATIONS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_NEWS_DATELINE = re.compile(
+    r"[\s(\[]*[A-Z][A-Za-z .'’\-]{1,40},\s+(?P<month>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*)\.?\s+"
+    r"(?P<day>\d{1,2})\b(?:\s*\([A-Za-z .]{2,30}\))?\s*(?:--|—|–|-)")
+_DOCUMENT_NOUN_PHRASE = re.compile(
+    r"\b(?:a|an|the)\s+(?:(?:new|joint|recent|latest)\s+)?(?P<issuer>(?:[A-Z][\w'’\-]*\s+){1,5}?)?"
+    r"(?P<noun>(?:joint\s+)?(?:circular|notice|guidelines?|guiding\s+opinions?|opinions?|plan|work\s+plan|"
+    r"implementation\s+plan|reply|decision|document|programme))\b")
+_APPROVING_DECISION = re.compile(r"\b(?:approv\w*|agreed|agrees)\b", re.I)
+_APPROVING = re.compile(r"\b(?:approv\w*|designated|selected|named|confirmed)\b", re.I)
+_STARTING = re.compile(r"\b(?:launch\w*|start\w*|began|begun|begin\w*|kick\w* off|initiat\w*|introduc\w*|rolled out|set up)\b", re.I)
+_PROVINCIAL_UNITS = {"free trade zone", "free trade port", "province"}
+_PLACE_TYPE_WORDS = frozenset(
+    "Province City County District Municipality Autonomous Prefecture League Region New Area Banner Town Township "
+    "Pilot And In Of".split())
+_UNITS_BELOW_PROVINCE = {"city", "county", "district", "town", "village", "park", "base", "site", "enterprise", "unit", "cluster"}
+_PILOT = re.compile(r"\b(?:pilot|demonstration|experimental|free trade|FTZ)", re.I)
+# Verbs that issue a document, and the words for a document
+_ISSUE_CUE = re.compile(r"\b(?:issued|released|unveiled|published|promulgated|printed and distributed|made public)\b", re.I)
+_DOCUMENT_WORD = re.compile(
+    r"\b(?:notice|circular|opinions?|guidelines?|guiding opinions|plans?|programmes?|reply|decision|measures|scheme|"
+    r"document|regulations|provisions|approval|outline|rules|announcement|letter)\b", re.I)
+# What a document is called in an issuing sentence, as a policy type
+_POLICY_NOUNS = (
+    ("opinions", r"\b(?:opinions?|guidelines?|guiding opinions)\b"),
+    ("reply-letter", r"\breply\b"),
+    ("notice", r"\b(?:notice|circular)\b"),
+    ("plan", r"\bplan\b"),
+)
 _ESTABLISHING = re.compile(
     r"\b(?:launch\w*|establish\w*|set(?:s|ting)? up|approv\w*|carr(?:y|ies|ied) out|start\w*|initiat\w*|creat\w*)\b", re.I
 )
@@ -418,6 +470,13 @@ class _Detector:
         self.programme_id: str | None = None
         self.policy_id = ""
         self.sentences = [s for line in lines(self.text) for s in sentences(self.text, line)]
+        self._furniture: list[Span] | None = None
+        self._designating: list[Span] | None = None
+        self._organisations: list[Span] | None = None
+        self.partial: set[str] = set()  # codes of designated divisions a zone covers only in part
+        self.programme_names: list[Span] = []  # every mention of the programme (its name and shorter forms)
+        self.description_type: str | None = None  # the policy type a description of an untitled policy gives
+        self.programme_head = ""  # the head of its name: "zone", "city", "county", "province", "free trade zone", ...
 
     # ---------------------------------------------------------------- names
 
@@ -493,30 +552,85 @@ class _Detector:
                 and _DATELINE_PLACE_AFTER.match(self.text, span.end) is not None)
 
     def designating_sentences(self) -> list[Span]:
-        return [s for s in self.sentences if _DESIGNATING.search(self.text, s.start, s.end) and _PILOT_OR_BATCH.search(self.text, s.start, s.end)]
+        """Sentences that may designate zones: they say "pilot", "demonstration", "batch", "free trade zone" ...
+        and "selected", "approved", "include", "cover", "set up in", a list after a colon ...; never page furniture."""
+        if self._designating is None:
+            out: list[Span] = []
+            for i, s in enumerate(self.sentences):
+                if self._is_furniture(s):
+                    continue
+                previous = self.sentences[i - 1] if i else None
+                pilot_here = _PILOT_OR_BATCH.search(self.text, s.start, s.end) is not None
+                pilot_before = previous is not None and _PILOT_OR_BATCH.search(self.text, previous.start, previous.end) is not None
+                if _DESIGNATING.search(self.text, s.start, s.end) and (
+                        pilot_here or pilot_before and _LISTING.search(self.text, s.start, s.end)):
+                    out.append(s)  # "... were selected as pilot zones"; "Fifteen of them ..., including X, Y and Z"
+                elif (out and out[-1] in self.sentences[max(0, i - 3) : i] or self._under_a_list_heading(s)) and self._is_place_list(s):
+                    out.append(s)  # a list of places right after a designating sentence or under "Pilot cities (11)"
+            self._designating = out
+        return self._designating
+
+    def _under_a_list_heading(self, sentence: Span) -> bool:
+        """The line before is a short heading that names pilots ("I. Pilot cities (11)", "The pilot zones:")."""
+        before = [line for line in lines(self.text) if line.end <= sentence.start]
+        if not before:
+            return False
+        heading = before[-1].of(self.text)
+        return len(heading.split()) <= 8 and _PILOT_OR_BATCH.search(heading) is not None or heading.rstrip().endswith(":") \
+            and _PILOT_OR_BATCH.search(heading) is not None
+
+    def _is_place_list(self, sentence: Span) -> bool:
+        """A sentence that is a list of places ("Shenzhen City, Guangdong Province; Baotou City, ..."),
+        not an addressee line ("The People's Governments of Hebei, Shanxi, ... Provinces")."""
+        places = self._national_places(sentence)
+        if len(places) < 3 or _ORGANISATION_WORD.search(self.text, sentence.start, sentence.end):
+            return False
+        outside = self.text[sentence.start : sentence.end]
+        for p in sorted(places, key=lambda p: -p.start):
+            outside = outside[: p.start - sentence.start] + outside[p.end - sentence.start :]
+        return len(re.findall(r"[A-Za-z]+", outside)) <= 1.5 * len(places)
 
     # ---------------------------------------------------------------- the curation
 
     def curation(self, unresolved_bodies: list[Span]) -> dict[str, Any]:
-        title_span, label = self._title()
+        programme = self._programme()
+        title_span, label, how = self._title()
         self.policy_id = _id(label, self.source.doc_id)
-        source: dict[str, Any] = {"label": label, **_anchor(self.source, title_span)}
+        headline = self._headline()
+        source: dict[str, Any] = {"label": clean_label(headline.of(self.text)), **_anchor(self.source, headline)}
         dateline = self._dateline()
-        if dateline:
+        # a bare date under a document's own title is the date of the document; a labelled one
+        # ("Published: ...", "2024-05-20 09:41 | Source: ...") and a news dateline date the page
+        dates_the_document = dateline is not None and how == "line" and not self._labelled_as_publication(dateline)
+        if dateline and not dates_the_document:
             source["published"] = _anchor(self.source, dateline)
+        elif dateline is None:
+            news = self._news_dateline()
+            if news is not None:
+                span, value = news
+                source["published"] = {**_anchor(self.source, span), "value": value}
         if self.url:
             source["url"] = self.url
         policy: dict[str, Any] = {"id": self.policy_id, "label": label, **_anchor(self.source, title_span)}
-        if self.title is None or self.source.quote(title_span) == self.title:
-            policy_type = next((t for t, cue in _POLICY_TYPES if re.search(cue, self.source.quote(title_span))), None)
-            if policy_type:
-                policy["type"] = policy_type
+        policy_type = self._policy_type(title_span, how)
+        if policy_type:
+            policy["type"] = policy_type
+        others = self._other_titles(title_span)
+        own_sentences = [c for c in self._issue_cue_sentences() if not any(c.start <= t.span.start < c.end for t in others)]
+        issuers = self._issuers(unresolved_bodies, own_sentences)
+        if issuers:
+            policy["issued_by"] = [{"body": slug, **_anchor(self.source, span)} for slug, span in issuers]
         if self.issued is not None:
             mention = next((d for d in patterns.find_dates(self.text) if d.value == self.issued), None)
             if mention:
                 policy["issued_on"] = _anchor(self.source, mention.span)
             else:
                 self.notes.append(f"date given but not in the text: --date {self.issued} is not stated, so the policy has no pk:issuedOn")
+        else:
+            issued_on = dateline if dates_the_document else self._issue_date(own_sentences)
+            if issued_on is not None:
+                policy["issued_on"] = _anchor(self.source, issued_on)
+        secondary = self._secondary_policies(others, unresolved_bodies)
         outline = parse_outline(self.text)
         empty = [n for n in _walk(outline) if n.heading.start == n.heading.end]
         if outline and not empty:
@@ -525,16 +639,16 @@ class _Detector:
             self.notes.append(
                 f"the outline has a heading with no words (“{self.source.quote(empty[0].block)}” at {empty[0].block.start}): no tasks are taken from it"
             )
-        if patterns.find_objectives(self.text):
-            policy["objectives"] = "patterns"
-        data: dict[str, Any] = {"source": source, "policies": [policy]}
-        programme = self._programme()
+        if patterns.find_objectives(self.text, anywhere=True):
+            policy["objectives"] = "sentences"
+        data: dict[str, Any] = {"source": source, "policies": [policy, *secondary]}
         subjects: dict[str, Any] = {"default": f"policy/{self.policy_id}"}
         if programme:
             data["programmes"] = [programme]
             subjects["default"] = f"programme/{self.programme_id}"
             establishing = next(
-                (s for s in self.sentences if self._names_programme(s) and _ESTABLISHING.search(self.text, s.start, s.end)),
+                (s for s in self.sentences if self._names_programme(s) and _ESTABLISHING.search(self.text, s.start, s.end)
+                 and not self._is_furniture(s)),
                 None,
             )
             if establishing:
@@ -543,7 +657,7 @@ class _Detector:
                 programme["established_by"] = [{"policy": f"policy/{self.policy_id}", **_anchor(self.source, establishing)}]
             else:
                 self.notes.append("no sentence names the programme with a verb such as launch, establish or approve: the policy is not linked to it")
-            zones = self._known_zone_entries()
+            zones = self._zone_entries()
             if zones:
                 data["zones"] = zones
             issuing = self._issuing_sentences(unresolved_bodies)
@@ -555,25 +669,197 @@ class _Detector:
                 names = ", ".join(f"“{self.source.quote(span)}”" for span, _, _ in self.designated)
                 self.not_added.append(f"zones named without a programme to put them in: {names}")
             self.notes.append(
-                "no programme name found (a Title-Case name ending in 'Pilot Zones', 'Pilot Areas', 'Pilot Programme' ...): "
-                "no programme, zones or declared counts"
+                "no programme name found (a name such as '... pilot zones', 'pilot cities for ...', '... demonstration zone', "
+                "'pilot free trade zones'): no programme, zones or declared counts"
             )
+        if how == "none":
+            # no policy: the programme stands alone, and its facts are about it
+            data["policies"] = secondary
+            programme.pop("established_by", None)
+            subjects.pop("within", None)
         data["subjects"] = subjects
         return data
 
-    def _title(self) -> tuple[Span, str]:
+    # ---------------------------------------------------------------- title, type, issuer, dates
+
+    def _headline(self) -> Span:
+        """The text's first line that is not page furniture (at least four words, no ``>`` or ``|``)."""
         all_lines = lines(self.text)
-        line = next((s for s in all_lines if len(s.of(self.text).split()) >= 4 and not _FURNITURE.search(s.of(self.text))), all_lines[0])
-        if self.title is None:
-            return line, clean_label(line.of(self.text))
-        at = self.text.find(self.title)
-        if self.title.strip() and at >= 0:
-            return Span(at, at + len(self.title)), clean_label(self.title)
-        self.notes.append(
-            f"the title given by --title is not in the text: the policy is labelled with it, and its evidence is the "
-            f"title line “{_short(line.of(self.text))}” [{line.start}–{line.end}]"
-        )
-        return line, clean_label(self.title)
+        return next((s for s in all_lines if len(s.of(self.text).split()) >= 4 and not _FURNITURE.search(s.of(self.text))
+                     and not self._is_furniture(s)), all_lines[0])
+
+    def _title(self) -> tuple[Span, str, str]:
+        """The policy's label and evidence, and how they were found: ``option`` (--title),
+        ``line`` (a first line that is a document's title), ``quoted``/``written`` (a title
+        the text states), ``description`` (no title: a description of what the text reports)."""
+        headline = self._headline()
+        if self.title is not None:
+            at = self.text.find(self.title)
+            if self.title.strip() and at >= 0:
+                return Span(at, at + len(self.title)), clean_label(self.title), "option"
+            self.notes.append(
+                f"the title given by --title is not in the text: the policy is labelled with it, and its evidence is the "
+                f"title line “{_short(headline.of(self.text))}” [{headline.start}–{headline.end}]"
+            )
+            return headline, clean_label(self.title), "option-missing"
+        if detect.is_document_title_line(headline.of(self.text)):
+            return headline, clean_label(headline.of(self.text)), "line"
+        titles = detect.find_policy_titles(self.text, skip=self.furniture)
+        if titles:
+            issuing = [t for t in titles if any(s.start <= t.span.start < s.end for s in self._issue_cue_sentences())]
+            chosen = (issuing or titles)[0]
+            return chosen.span, clean_label(self.source.quote(chosen.span)), chosen.how
+        # no title stated: a description of the document or decision the text reports ("State Council
+        # circular on the pilot free trade zones", "Approval of the ..."), never the headline or a dateline
+        if self.programme_span is not None:
+            programme = clean_label(self.source.quote(self.programme_span))
+            programme = re.sub(r"^(?:the|The)\s+", "", programme)
+            document = self._document_mention()
+            if document is not None:
+                sentence, noun, issuer = document
+                words = f"{issuer} {noun}" if issuer else noun[:1].upper() + noun[1:]
+                self.description_type = next((t for t, cue in _POLICY_NOUNS if re.search(cue, noun, re.I)), None)
+                self.notes.append("the text states no policy title: the policy is described by the document it names")
+                return sentence, f"{words} on the {programme}", "description"
+            approving = next((s for s in self.sentences if self._names_programme(s) and _APPROVING_DECISION.search(self.text, s.start, s.end)
+                              and not self._is_furniture(s)), None)
+            if approving is not None:
+                self.description_type = "approval"
+                self.notes.append("the text states no policy title: the policy is the approval it reports")
+                return approving, f"Approval of the {programme}", "description"
+            self.notes.append("the text names no policy document and no approval: no policy is added")
+            return self.programme_span, "", "none"
+        self.notes.append("the text states no policy title and names no programme: the policy is labelled with the headline")
+        return headline, clean_label(headline.of(self.text)), "headline"
+
+    def _policy_type(self, title_span: Span, how: str) -> str | None:
+        if how in ("option", "line", "quoted", "written", "headline"):
+            words = self.source.quote(title_span)
+            return next((t for t, cue in _POLICY_TYPES if re.search(cue, words)), None)
+        if how == "description":
+            return self.description_type
+        return None
+
+    def _document_mention(self) -> tuple[Span, str, str] | None:
+        """The first document an issuing sentence names ("according to a State Council circular
+        made public on Monday", "the four ministries jointly issued a circular"): the sentence,
+        the document's noun and its issuer's name (the gazetteer's, when one issues it)."""
+        for sentence in self._issue_cue_sentences():
+            m = _DOCUMENT_NOUN_PHRASE.search(self.text, sentence.start, sentence.end)
+            if m is None:
+                continue
+            noun = " ".join(m.group("noun").split()).lower()
+            issuer = ""
+            issuers = [slug for slug, span in self._issuers([]) if span == sentence]
+            if issuers:
+                body = self.gaz.bodies[issuers[0]]
+                issuer = body.name_en
+            elif m.group("issuer"):
+                issuer = " ".join(m.group("issuer").split())
+            return sentence, noun, issuer
+        return None
+
+    def _issue_cue_sentences(self) -> list[Span]:
+        """Sentences that say a document was issued ("The State Council issued a circular ...",
+        "the plan released by ..."); never the page's own "Published: ..." line or furniture."""
+        dateline = self._dateline()
+        return [s for s in self.sentences if _ISSUE_CUE.search(self.text, s.start, s.end)
+                and _DOCUMENT_WORD.search(self.text, s.start, s.end) and not self._is_furniture(s)
+                and not (dateline is not None and s.start <= dateline.start < s.end)]
+
+    def _other_titles(self, title_span: Span) -> list[detect.TitleMention]:
+        """The titles the text states besides the policy's own: other documents it reports or cites
+        ("in accordance with the Work Plan for ... issued by the General Office of the State Council")."""
+        own = clean_label(self.source.quote(title_span)).lower()
+        out, seen = [], {own}
+        for t in detect.find_policy_titles(self.text, skip=self.furniture):
+            label = clean_label(self.source.quote(t.span)).lower()
+            if t.span.start < title_span.end and title_span.start < t.span.end or label in seen or own in label or label in own:
+                continue
+            seen.add(label)
+            out.append(t)
+        return out
+
+    def _secondary_policies(self, titles: list[detect.TitleMention], unresolved_bodies: list[Span]) -> list[dict[str, Any]]:
+        """A policy entry per other stated title, with its type, and its issuer and date when a
+        sentence naming it issues it."""
+        entries: list[dict[str, Any]] = []
+        ids = {self.policy_id}
+        for t in titles:
+            label = clean_label(self.source.quote(t.span))
+            pid = _id(label, f"{self.source.doc_id}-policy")
+            if pid in ids:
+                continue
+            ids.add(pid)
+            entry: dict[str, Any] = {"id": pid, "label": label, **_anchor(self.source, t.span)}
+            kind = next((k for k, cue in _POLICY_TYPES if re.search(cue, label)), None)
+            if kind:
+                entry["type"] = kind
+            own = [c for c in self._issue_cue_sentences() if c.start <= t.span.start < c.end]
+            issuers = self._issuers(unresolved_bodies, own)
+            if issuers:
+                entry["issued_by"] = [{"body": slug, **_anchor(self.source, span)} for slug, span in issuers]
+            issued_on = self._issue_date(own)
+            if issued_on is not None:
+                entry["issued_on"] = _anchor(self.source, issued_on)
+            entries.append(entry)
+        return entries
+
+    def _issuers(self, unresolved_bodies: list[Span], sentences: list[Span] | None = None) -> list[tuple[str, Span]]:
+        """The bodies that issue the policy: the agent of "issued", "released", "unveiled",
+        "published" in a sentence that names a document ("The State Council issued a
+        circular ...", "a plan jointly released by the NDRC and the MOFCOM"), each with
+        the sentence as evidence. Only gazetteer bodies; never a news agency."""
+        bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+        bodies = [b for b in bodies if self.gaz.bodies[b.slug].kind != "media"]
+        bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(unresolved_bodies)]
+        out: list[tuple[str, Span]] = []
+        for sentence in self._issue_cue_sentences() if sentences is None else sentences:
+            in_sentence = [b for b in bodies if b.span in sentence]
+            for body, predicate in patterns._agent_predicates(self.text, sentence, in_sentence):
+                if body.slug.startswith(UNRESOLVED):
+                    continue
+                if _ISSUE_CUE.search(self.text, predicate.start, predicate.end) and body.slug not in [o for o, _ in out]:
+                    out.append((body.slug, sentence))
+        return out
+
+    def _issue_date(self, sentences: list[Span] | None = None) -> Span | None:
+        """The date an issuing sentence states, at the precision written (a full date or a
+        month); a bare weekday ("on Monday") or a month and day without a year is no date."""
+        for sentence in self._issue_cue_sentences() if sentences is None else sentences:
+            for d in patterns.find_dates(self.text, sentence):
+                if d.value.datatype in (XSD.date, XSD.gYearMonth):
+                    return d.span
+        return None
+
+    # ---------------------------------------------------------------- furniture
+
+    @property
+    def furniture(self) -> list[Span]:
+        if self._furniture is None:
+            self._furniture = detect.furniture_lines(self.text)
+        return self._furniture
+
+    def _is_furniture(self, span: Span) -> bool:
+        return any(f.start <= span.start < f.end for f in self.furniture)
+
+    def _labelled_as_publication(self, span: Span) -> bool:
+        line_start = self.text.rfind("\n", 0, span.start) + 1
+        line_end = self.text.find("\n", span.end)
+        line = self.text[line_start : line_end if line_end >= 0 else len(self.text)]
+        return _PUBLICATION_LABEL.search(line) is not None
+
+    def _news_dateline(self) -> tuple[Span, str] | None:
+        """A news agency's dateline ("BEIJING, Aug. 26 (Xinhua) --"): the month and day it
+        was filed, as an xsd:gMonthDay (the year is not stated, and never guessed)."""
+        for line in lines(self.text)[:8]:
+            m = _NEWS_DATELINE.match(self.text, line.start, line.end)
+            if m:
+                month = _MONTH_ABBREVIATIONS[m.group("month")[:3].lower()]
+                day = int(m.group("day"))
+                if 1 <= day <= 31:
+                    return Span(m.start("month"), m.end("day")), f"--{month:02d}-{day:02d}"
+        return None
 
     def _dateline(self) -> Span | None:
         for line in lines(self.text):
@@ -585,24 +871,56 @@ class _Detector:
         return None
 
     def _names_programme(self, sentence: Span) -> bool:
-        name = self.source.quote(self.programme_span)
-        return self.text.find(name, sentence.start, sentence.end) >= 0
+        """True if the sentence names the programme (its name or a shorter form of it)."""
+        return any(sentence.start <= m.start < sentence.end for m in self.programme_names)
+
+    def _place_spans(self) -> list[Span]:
+        """Every place name of the text (seed and national gazetteer): a programme's name never opens with one."""
+        seed = self.gaz.find_mentions(self.text, kinds=("zone", "division"))
+        return sorted({Span(m.start, m.end) for m in seed} | {Span(p.start, p.end) for s in self.sentences for p in self._national_places(s)})
 
     def _programme(self) -> dict[str, Any] | None:
-        names = find_programme_names(self.text)
-        if not names:
+        """The programme the text reports: of the programme names it uses (:func:`detect.find_programmes`),
+        the one it names most, counting a name's shorter forms ("the pilot zones") with it; a name in the
+        headline or in a designating sentence counts double. A name with no words but its head ("pilot
+        zones") is never chosen. The other names are reported."""
+        sentences = [s for s in self.sentences if not self._is_furniture(s)]
+        names = detect.find_programmes(self.text, self._place_spans(), within=sentences)
+        candidates = [n for n in names if n.modifiers > 0 or n.head.startswith("free trade")]
+        if not candidates:
             return None
-        self.programme_span = names[0]
-        label = clean_label(self.source.quote(names[0]))
-        others = sorted({clean_label(self.source.quote(s)) for s in names[1:]} - {label})
-        for other in others:
-            self.not_added.append(f"another programme name, not added (only the first one is taken): “{other}”")
+        headline = self._headline()
+        designating = self.designating_sentences()
+
+        def score(name: detect.ProgrammeName) -> tuple[int, int, int]:
+            group = detect.programme_group(names, name)
+            spans = [sp for g in group for sp in g.spans]
+            weight = sum(1 + (headline.start <= sp.start < headline.end) + any(d.start <= sp.start < d.end for d in designating)
+                         for sp in spans) + sum(detect.is_title_case(self.source.quote(sp)) for sp in name.spans)
+            return weight, name.modifiers, -name.first.start
+
+        chosen = max(candidates, key=score)
+        group = detect.programme_group(names, chosen)
+        self.programme_names = sorted(sp for g in group for sp in g.spans)
+        self.programme_head = chosen.head
+        self.programme_span = chosen.first
+        label = clean_label(self.source.quote(chosen.first))
+        label = label[:1].upper() + label[1:]
+        for other in candidates:
+            if other not in group:
+                self.not_added.append(f"another programme name, not added (only one programme is taken): “{clean_label(self.source.quote(other.first))}”")
         self.programme_id = _id(label, f"{self.source.doc_id}-programme")
-        programme: dict[str, Any] = {"id": self.programme_id, "label": label, **_anchor(self.source, names[0])}
-        pilot_sentences = [s for s in self.sentences if _PILOT.search(self.text, s.start, s.end)]
+        programme: dict[str, Any] = {"id": self.programme_id, "label": label, **_anchor(self.source, chosen.first)}
+        pilot_sentences = [s for s in sentences if _PILOT.search(self.text, s.start, s.end) or self._names_programme(s)]
         period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)), None)
         if period:
             programme["period"] = _anchor(self.source, period.span)
+        if period is None or period.start is None:
+            # "the first one was launched in Shanghai in 2013", "started pilot programmes ... in April 2020"
+            started = next((d for s in sentences if self._names_programme(s) and _STARTING.search(self.text, s.start, s.end)
+                            for d in [self._absolute_date(s)] if d is not None), None)
+            if started is not None:
+                programme["started_on"] = _anchor(self.source, started)
         declared, seen = [], {}
         for s in pilot_sentences:
             for count in patterns.find_counts(self.text, s):
@@ -630,6 +948,7 @@ class _Detector:
             return
         self._designated_done = True
         seen: set[str] = set()
+        per_sentence = []
         for sentence in self.designating_sentences():
             seed = self.gaz.find_mentions(self.text, sentence.start, sentence.end, kinds=("zone", "division"))
             places: list[tuple[int, int, str, str]] = [(m.start, m.end, m.kind, m.slug_or_code) for m in seed]
@@ -645,6 +964,18 @@ class _Detector:
                         f"[{place.start}–{place.end}] (lies in {', '.join(division.lies_in)})")
                     continue
                 places.append((place.start, place.end, "division", division.code))
+            names = self._organisation_spans()
+            places = [pl for pl in places
+                      if not any(n.start <= pl[0] and pl[1] <= n.end for n in names)  # "Hangzhou Municipal Bureau of Commerce"
+                      and not _NAME_AFTER_PLACE.match(self.text, pl[1])  # "Zhejiang University"
+                      and not self._opens_a_proper_name(pl[1])]  # "Guangzhou Carbon Emissions Exchange"
+            per_sentence.append(places)
+        # zones that are provinces (pilot free trade zones, pilot provinces): the places named in them are
+        # their parts ("the Shandong zone covers areas in Jinan, Qingdao and Yantai"), not zones
+        provincial = self.programme_head in _PROVINCIAL_UNITS
+        designated_provinces = {ident for places in per_sentence for _s, _e, kind, ident in places
+                                if provincial and kind == "division" and self._division_level(ident) == "province"}
+        for places in per_sentence:
             located_by: set[str] = set()  # codes the earlier places of the sentence lie in
             for start, end, kind, ident in sorted(places):
                 span = Span(start, end)
@@ -653,15 +984,70 @@ class _Detector:
                 if _VENUE.search(self.text, max(0, start - 60), start):
                     continue  # "a meeting held in Guiyang": where it took place
                 codes = [c for c, _ in self.gaz.zones[ident].covers] if kind == "zone" else [ident]
-                locator = kind == "division" and (
-                    self._division_level(ident) == "province"  # "in Sichuan": where the zones are, not a zone
-                    or _LOCATOR.search(self.text, max(0, start - 40), start) is not None  # "Gulou District of Nanjing"
-                    or ident in located_by)  # "Shenyang, Liaoning", "Yuhang District, Hangzhou"
-                located_by.update(a for c in codes for a in self._ancestor_codes(c))
+                ancestors = {a for c in codes for a in self._ancestor_codes(c)}
+                province = kind == "division" and self._division_level(ident) == "province"
+                municipality = province and self._division_type(ident) == "municipality"
+                if provincial:
+                    locator = not province and bool(ancestors & designated_provinces)
+                else:
+                    locator = kind == "division" and (
+                        # "pilot cities in Yunnan and Gansu": where the zones are, not a zone
+                        province and not municipality and (self.programme_head in _UNITS_BELOW_PROVINCE or not self.programme_head)
+                        or province and self._locates_a_neighbour(span, ident, places)  # "Shenyang in Liaoning province"
+                        or _ATTRIBUTIVE.match(self.text, self._end_of_coordination(end, places)) is not None  # "Yunnan and Gansu counties"
+                        or _LOCATION_OF_A_THING.search(self.text, max(0, start - 80), start) is not None  # "an exchange in Wuhan"
+                        or _LOCATOR.search(self.text, max(0, start - 40), start) is not None  # "Gulou District of Nanjing"
+                        or ident in located_by)  # "Shenyang, Liaoning", "Yuhang District, Hangzhou"
+                located_by.update(ancestors)
                 if locator or ident in seen:
                     continue
                 seen.add(ident)
+                if province and self.programme_head.startswith("free trade"):
+                    self.partial.add(ident)  # "a pilot free trade zone in Shandong": a zone within the province
                 self.designated.append((span, kind, ident))
+
+    def _locates_a_neighbour(self, span: Span, code: str, places: list[tuple[int, int, str, str]]) -> bool:
+        """True if the place right before ``span`` lies in ``code`` and the words between say so
+        ("Shenyang in Liaoning province", "Mile City, Yunnan"), or ``span`` is followed by "'s" and a
+        place lying in it ("Liaoning's Shenyang")."""
+        for start, end, kind, ident in places:
+            codes = [c for c, _ in self.gaz.zones[ident].covers] if kind == "zone" else [ident]
+            if code not in {a for c in codes for a in self._ancestor_codes(c)}:
+                continue
+            if end <= span.start and re.fullmatch(r"\s*(?:,|in|of)\s*(?:the\s+)?", self.text[end : span.start]):
+                return True
+            if start >= span.end and re.fullmatch(r"['’]s\s+", self.text[span.end : start]):
+                return True
+        return False
+
+    def _end_of_coordination(self, end: int, places: list[tuple[int, int, str, str]]) -> int:
+        """The end of the last place coordinated with the one ending at ``end`` ("Yunnan[ and Gansu]")."""
+        starts = {p[0]: p[1] for p in places}
+        while True:
+            m = re.match(r"\s*(?:,\s*and|,|and)\s+", self.text[end : end + 12])
+            if not m or end + m.end() not in starts:
+                return end
+            end = starts[end + m.end()]
+
+    def _opens_a_proper_name(self, end: int) -> bool:
+        """A place followed by a capitalised word that is not a type word, another place or a
+        sentence's next word opens a proper name ("Guangzhou Carbon Emissions Exchange")."""
+        m = re.match(r"[ \t]+([A-Z][a-z][A-Za-z'’\-]*)", self.text[end : end + 40])
+        if not m:
+            return False
+        return m.group(1) not in _PLACE_TYPE_WORDS and self.national.resolve(m.group(1)) is None and not any(
+            mm.start == end + m.start(1) for mm in self.gaz.find_mentions(self.text, end, end + 40, kinds=("zone", "division")))
+
+    def _division_type(self, code: str) -> str:
+        division = self.gaz.divisions.get(code) or self.national.get(code)
+        return division.type
+
+    def _organisation_spans(self) -> list[Span]:
+        """Organisation names (known or not): a place inside one is no zone."""
+        if self._organisations is None:
+            known = [Span(m.start, m.end) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+            self._organisations = known + find_body_names(self.text)
+        return self._organisations
 
     def _division_level(self, code: str) -> str:
         division = self.gaz.divisions.get(code) or self.national.get(code)
@@ -714,18 +1100,83 @@ class _Detector:
                     added[c] = self.division(c)
         return dict(sorted(added.items()))
 
-    def _known_zone_entries(self) -> list[dict[str, Any]]:
+    def _zone_entries(self) -> list[dict[str, Any]]:
+        """A ``zones`` entry per designated place: a gazetteer zone by its slug, a division as a
+        new zone ``zone/{slug of its name}`` covering it wholly (``division:``). A division only
+        the national gazetteer knows whose name is not unique in China gets its code in the
+        slug ("zone/taizhou-city-331000"), so that two texts never share a zone IRI for two places."""
         self._designate()
-        return [
-            {"zone": ident, "in": [f"programme/{self.programme_id}"], **_anchor(self.source, span)}
-            for span, kind, ident in self.designated
-            if kind == "zone"
-        ]
+        entries = []
+        for span, kind, ident in self.designated:
+            entry: dict[str, Any] = {"zone": ident}
+            if kind == "division":
+                division = self.division(ident)
+                slug = slugify(division.name_en)
+                if slug in self.gaz.zones and self.gaz.zones[slug].covers != ((ident, "whole"),):
+                    slug = f"{slug}-{ident}"  # the gazetteer's zone of that name is another place
+                elif ident not in self.gaz.divisions and not self.unique_name(division.name_en, ident):
+                    slug = f"{slug}-{ident}"  # the name is shared with other divisions in China
+                entry = {"zone": slug, "division": ident, "label": division.name_en}
+                if ident in self.partial:  # the programme's zone in that province: its own node
+                    label = f"{division.name_en} {_singular(self.source.quote(self.programme_span))}"
+                    entry = {"zone": _id(label, f"{slug}-{ident}"), "division": ident, "extent": "part", "label": clean_label(label)}
+            entry = {**entry, "in": [f"programme/{self.programme_id}"], **_anchor(self.source, span)}
+            approved = self._approval_date(span)
+            if approved is not None:
+                entry["approved_on"] = _anchor(self.source, approved)
+            entries.append(entry)
+        return entries
+
+    def _sentence_of(self, span: Span) -> Span | None:
+        return next((s for s in self.sentences if s.start <= span.start < s.end), None)
+
+    def _approval_date(self, span: Span) -> Span | None:
+        """The date a zone was approved: a date its designating sentence states beside an
+        approving verb ("In February 2016, the three departments approved Guizhou as ...")."""
+        sentence = self._sentence_of(span)
+        if sentence is None or not _APPROVING.search(self.text, sentence.start, sentence.end):
+            return None
+        return self._absolute_date(sentence)
+
+    def _absolute_date(self, sentence: Span) -> Span | None:
+        """The first date of a sentence with a year: a day, a month or a year ("in 2013"); never a
+        weekday or a month and day without a year."""
+        return next((d.span for d in patterns.find_dates(self.text, sentence) if d.value.datatype != XSD.gMonthDay), None)
+
+    def zone_divisions(self) -> "_DivisionsByCode":
+        """Every division of the national gazetteer by code, written as the seed gazetteer
+        writes divisions: what a ``zones`` entry with ``division:`` may cover (the generated
+        curation's, or a curator's file given with ``--curation``)."""
+        return _DivisionsByCode(self)
 
     def _issuing_sentences(self, unresolved_bodies: list[Span]) -> list[Span]:
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(unresolved_bodies)]
         return [s for s in self.sentences if any(f.role == "issues" for f in patterns.find_responsibilities(self.text, s, bodies))]
+
+
+class _DivisionsByCode(Mapping[str, Division]):
+    """The national gazetteer's divisions as a read-only mapping from code to :class:`Division`."""
+
+    def __init__(self, detector: "_Detector"):
+        self._detector = detector
+
+    def __getitem__(self, code: str) -> Division:
+        if self._detector.national.get(code) is None and code not in self._detector.gaz.divisions:
+            raise KeyError(code)
+        return self._detector.division(code)
+
+    def __iter__(self):
+        return iter(sorted(self._detector.national.divisions))
+
+    def __len__(self) -> int:
+        return len(self._detector.national.divisions)
+
+
+def _singular(name: str) -> str:
+    """A programme's name for one of its zones: "pilot free trade zones" → "pilot free trade zone"."""
+    name = re.sub(r"^(?:the|national|China's)\s+", "", clean_label(name), flags=re.I)
+    return re.sub(r"\b(zone|area|region|programme|program|project|site|FTZ|base|park)s\b", r"\1", name, count=1, flags=re.I)
 
 
 def _walk(nodes):
@@ -802,15 +1253,13 @@ def ingest(
         except CurationError as err:
             raise IngestInputError(str(err)) from err
         data = cur.data
-    extractor = Extractor(source, gaz, cur, unresolved_bodies=unresolved_spans)
+    extractor = Extractor(source, gaz, cur, unresolved_bodies=unresolved_spans, divisions=detector.zone_divisions())
     try:
         extraction = extractor.run()
     except CurationError as err:
         raise IngestInputError(str(err)) from err
     except ValueError as err:  # a fact the text cannot give evidence for
         raise IngestInputError(f"{path}: the extractor cannot use this text: {err}") from err
-    if curation is None and detector.programme_id:
-        _add_division_zones(extractor, detector)
     for line in extraction.warnings:
         detector.notes.append(line)
     for found in extraction.unresolved:
@@ -856,30 +1305,6 @@ def _explain_unresolved_local(unknown: list[Unresolved], unresolved: list[Unreso
             u = replace(u, note=f"a local body ({why.function}) whose place “{why.place}” is not resolved: {why.reason}")
         out.append(u)
     return out
-
-
-def _add_division_zones(extractor: Extractor, detector: _Detector) -> None:
-    """Zones for divisions named as pilot zones: ``zone/{slug}`` covering the division wholly.
-
-    A division only the national gazetteer knows whose name is not unique in China gets its
-    code in the slug ("zone/taizhou-city-331000"), so that two texts never share a zone IRI
-    for two places."""
-    gaz, programme = extractor.gaz, iri(f"programme/{detector.programme_id}")
-    for span, kind, code in detector.designated:
-        if kind != "division":
-            continue
-        division = detector.division(code)
-        slug = slugify(division.name_en)
-        if slug in gaz.zones and gaz.zones[slug].covers != ((code, "whole"),):
-            slug = f"{slug}-{code}"  # the gazetteer's zone of that name is another place
-        elif code not in gaz.divisions and not detector.unique_name(division.name_en, code):
-            slug = f"{slug}-{code}"  # the name is shared with other divisions in China
-        node = iri(f"zone/{slug}")
-        extractor._declare(node, PK.PilotZone, division.name_en, span)
-        extractor.facts.add(node, PK.coversDivision, iri(f"division/{code}"), span)
-        extractor.facts.add(node, PK.inProgramme, programme, span)
-        extractor.facts.add(programme, PK.hasZone, node, span)
-        extractor.out.divisions_used.add(code)
 
 
 def validate_draft(quads: list[Quad], gaz: Gazetteer, zones_used: set[str]) -> ValidationReport:
@@ -935,7 +1360,7 @@ def _findings(extraction: Extraction, gaz: Gazetteer, declaring: dict[URIRef, Sp
     divisions = []
     for zone in facts.subjects_of_type(PK.PilotZone):
         slug = str(zone).rsplit("/", 1)[1]
-        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision)]
+        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision) + facts.objects(zone, PK.coversPartOf)]
         codes += [code for code, _extent in gaz.zones[slug].covers] if slug in gaz.zones else []
         for code in codes:
             d = gaz.divisions[code]
@@ -979,7 +1404,7 @@ def _zone_detail(zone: URIRef, facts, gaz: Gazetteer) -> str:
         codes = [code for code, _ in gaz.zones[slug].covers]
         how = "gazetteer zone"
     else:
-        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision)]
+        codes = [str(d).rsplit("/", 1)[1] for d in facts.objects(zone, PK.coversDivision) + facts.objects(zone, PK.coversPartOf)]
         how = "new zone"
     names = ", ".join(f"{gaz.divisions[c].name_en} {c}" for c in codes)
     province = gaz.province_of(codes[0]).name_en if codes else "?"

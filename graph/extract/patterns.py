@@ -104,6 +104,7 @@ def parse_date(quote: str) -> Literal:
 # --------------------------------------------------------------------------- periods
 
 _PERIOD = re.compile(r"\b(?P<start>(?:19|20)\d(?: ?\d)\d?)\s*[—–-]+\s*(?P<end>(?:19|20)\d{2})\b")
+_FROM_TO = re.compile(r"\b(?:from|between) (?P<start>(?:19|20)\d{2}) (?:to|and|through|until) (?P<end>(?:19|20)\d{2})\b")
 _END_BY = re.compile(r"\b(?:completed|concluded|finished|end(?:ed)?) (?:by|in) (?P<end>(?:19|20)\d{2})\b")
 
 
@@ -126,6 +127,9 @@ def find_periods(text: str, within: Span | None = None) -> list[PeriodMention]:
         found.append(
             PeriodMention(Span(m.start(), m.end()), Literal(start, datatype=XSD.gYear), Literal(m.group("end"), datatype=XSD.gYear))
         )
+    for m in _FROM_TO.finditer(text, lo, hi):
+        found.append(PeriodMention(Span(m.start(), m.end()), Literal(m.group("start"), datatype=XSD.gYear),
+                                   Literal(m.group("end"), datatype=XSD.gYear)))
     for m in _END_BY.finditer(text, lo, hi):
         found.append(PeriodMention(Span(m.start(), m.end()), None, Literal(m.group("end"), datatype=XSD.gYear)))
     return sorted(found, key=lambda p: p.span)
@@ -134,13 +138,15 @@ def find_periods(text: str, within: Span | None = None) -> list[PeriodMention]:
 # --------------------------------------------------------------------------- declared counts
 
 _COUNT_NOUNS = {
-    "zones": r"(?:(?:reform )?pilot (?:zones|areas)|test areas|areas|counties(?: and districts)?|"
-    r"counties, cities and districts|regions)",
+    "zones": r"(?:(?:(?:reform |comprehensive )?(?:pilot|demonstration|experimental) )?(?:zones|areas|cities(?: and (?:regions|counties|districts|prefectures))?|"
+    r"counties(?: and (?:districts|cities))?|districts|regions|sites)|(?:pilot )?free trade zones|(?:pilot )?FTZs|test areas|"
+    r"counties, cities and districts|city clusters|provinces and (?:cities|municipalities|regions)|"
+    r"provinces, (?:autonomous regions and municipalities|regions and municipalities))",
     "tasks": r"(?:(?:test |reform |pilot )?tasks)",
     "provinces": r"(?:provinces)",
 }
 _COUNT = re.compile(
-    rf"\b(?P<n>{NUMBER}) (?:(?:[a-z]+-)?[a-z]+ )?(?P<noun>{'|'.join(f'(?P<{k}>{v})' for k, v in _COUNT_NOUNS.items())})\b",
+    rf"\b(?P<n>{NUMBER}) (?:(?:[a-z]+-)?[a-z]+ ){{0,2}}?(?P<noun>{'|'.join(f'(?P<{k}>{v})' for k, v in _COUNT_NOUNS.items())})\b",
     re.IGNORECASE,
 )
 
@@ -185,12 +191,20 @@ class ObjectiveMention:
     target_text: str
 
 
-def find_objectives(text: str, within: Span | None = None) -> list[ObjectiveMention]:
+_OBJECTIVE_ANYWHERE = re.compile(
+    r"(?:^|(?<=\n)|(?<=[.;:] ))[-–— ]*(?P<lead>By (?:the end of )?(?:(?P<year>(?:19|20)\d{2})|(?P<phrase>the (?:middle|end) of (?:this|the) century)))"
+    r",? (?P<rest>[^\n]*)"
+)
+
+
+def find_objectives(text: str, within: Span | None = None, *, anywhere: bool = False) -> list[ObjectiveMention]:
     """Dated targets written as a paragraph that opens "By 2035, ..." or
-    "By the middle of this century, ..."; the span is the first sentence."""
+    "By the middle of this century, ..."; the span is the first sentence. With
+    ``anywhere``, also a sentence inside a paragraph ("... By 2020, the pilot cities
+    should ...", "By the end of 2025, ...")."""
     lo, hi = (within.start, within.end) if within else (0, len(text))
     found = []
-    for m in _OBJECTIVE.finditer(text, lo, hi):
+    for m in (_OBJECTIVE_ANYWHERE if anywhere else _OBJECTIVE).finditer(text, lo, hi):
         start = m.start("lead")
         stop = text.find(". ", start, m.end())
         end = stop + 1 if stop >= 0 else m.end()
