@@ -39,12 +39,19 @@ same :class:`~pilotkg.graph.extract.Extractor` the build runs. The rules:
   ("zone/taizhou-city-331000"). A name the national gazetteer cannot resolve from
   its sentence ("Taizhou": Jiangsu or Zhejiang) is reported as ambiguous with its
   candidates, never added. Without a programme, none (they are reported).
+* **bodies**: the gazetteer's bodies (the central organs of ``bodies_national.yaml``
+  with their abbreviations, the seeds' bodies, collective phrases, which are one node
+  per document) and the local bodies :mod:`.bodies` reads ("Hebei Provincial
+  Department of Commerce", "the people's government of X"): one node per function and
+  place, written into the draft with its jurisdiction (a division, written too) and
+  the government it belongs to.
 * **responsibilities**: the sentence patterns of :mod:`patterns` with the known
   bodies; their subject is the enclosing task, the policy for a sentence that
   issues, else the programme (or the policy when there is none).
 * **unknown names**: organisation-like names ("X Commission", "Ministry of X",
   "X Leading Group", "People's Government of X", "X Bureau", "X Office", "X
-  Committee", ...) that the gazetteer does not know, and places ("X County",
+  Committee", ...) that neither the gazetteer nor the local-body patterns know (a
+  local body whose place is ambiguous says so), and places ("X County",
   "X City", "X District", "X Province", "X Prefecture") that are neither a
   division nor a zone of the gazetteer nor a division of the national gazetteer,
   are reported with their spans and never added. An unknown body still ends the
@@ -73,12 +80,13 @@ from rdflib.namespace import RDFS, XSD
 
 from . import detect, patterns
 from ..build import check_evidence, check_no_blank_nodes
+from .bodies import BodyFinder, UnresolvedLocal, draft_bodies, draft_body_quads
 from .curation import Curation, CurationError
 from .divisions import DIVISIONS_FILE as DIVISIONS_NATIONAL
 from .divisions import Division as NationalDivision
 from .divisions import NationalGazetteer, PlaceMention, load_national_gazetteer
 from .extractor import UNRESOLVED, Extraction, Extractor
-from .facts import iri
+from .facts import body_slug, iri
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from ..namespaces import PK, PKR
 from ..rdf import Quad, division_quads, fact_quads, reference_quads, to_dataset
@@ -1284,12 +1292,18 @@ def ingest(
     if not lines(source.text):
         raise IngestInputError(f"{path}: the text is empty")
     gaz = gazetteer or load_gazetteer()
+    national = national or load_national_gazetteer()
+    # local bodies the text names ("Hebei Provincial Department of Commerce"): bodies of the draft
+    finder = BodyFinder(gaz, national)
+    local = finder.local_bodies(source.text)
+    base_gaz, gaz = gaz, gaz.with_bodies(local)
     title = title if title and title.strip() else None
     issued = parse_date_option(date) if date is not None else None
     if url is not None:
         check_url(url)
-    detector = _Detector(source, gaz, title, issued, url, national or load_national_gazetteer())
+    detector = _Detector(source, gaz, title, issued, url, national)
     unknown_bodies, unknown_places = detector.unknown_names()
+    unknown_bodies = _explain_unresolved_local(unknown_bodies, finder.unresolved)
     ambiguous_places = detector.ambiguous_places()
     if curation is None:
         unresolved_spans = [Span(u.start, u.end) for u in unknown_bodies]
@@ -1324,11 +1338,13 @@ def ingest(
         )
     graph = draft_graph(source.doc_id)
     extraction.facts.graph = graph
-    added = detector.draft_divisions(extraction.divisions_used)
+    local_used = draft_bodies(extraction.bodies_used, local)
+    added = detector.draft_divisions(extraction.divisions_used | {b.jurisdiction for b in local_used})
     quads = fact_quads(extraction.facts) + [q for d in added.values() for q in division_quads(d, graph)]
+    quads += draft_body_quads(local_used, graph)
     check_no_blank_nodes(quads)
     check_evidence(quads, {source.doc_id: source})
-    report = validate_draft(quads, gaz, extraction.zones_used)
+    report = validate_draft(quads, base_gaz, extraction.zones_used)
     return IngestResult(
         source=source,
         graph=graph,
@@ -1343,6 +1359,17 @@ def ingest(
         report=report,
         ambiguous_places=ambiguous_places,
     )
+
+
+def _explain_unresolved_local(unknown: list[Unresolved], unresolved: list[UnresolvedLocal]) -> list[Unresolved]:
+    """Say why a local body's name is unknown: its place could not be resolved (ambiguous, no code)."""
+    out = []
+    for u in unknown:
+        why = next((r for r in unresolved if r.start < u.end and u.start < r.end), None)
+        if why is not None and not u.note:
+            u = replace(u, note=f"a local body ({why.function}) whose place “{why.place}” is not resolved: {why.reason}")
+        out.append(u)
+    return out
 
 
 def validate_draft(quads: list[Quad], gaz: Gazetteer, zones_used: set[str]) -> ValidationReport:
@@ -1410,7 +1437,7 @@ def _findings(extraction: Extraction, gaz: Gazetteer, declaring: dict[URIRef, Sp
     doc = iri(f"source/{source.doc_id}")
     found["bodies"] = []
     for body in facts.objects(doc, PK.mentions):
-        b = gaz.bodies[str(body).rsplit("/", 1)[1]]
+        b = gaz.bodies[body_slug(body)]
         found["bodies"].append(Finding("bodies", b.name_en, str(body), source.quote(first(body)), first(body).start, first(body).end))
     found["responsibilities"] = [finding("responsibilities", n) for n in facts.subjects_of_type(PK.Responsibility)]
     found["dates"], found["counts"] = [], []
