@@ -11,7 +11,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from .extract.facts import FactSet, iri
-from .extract.gazetteer import Division, Gazetteer
+from .extract.gazetteer import Body, Division, Gazetteer
 from .namespaces import OA, ONTOLOGY_GRAPH, PK, PREFIXES, REFERENCE_GRAPH, WGS
 from .extract.text import Span
 
@@ -71,30 +71,14 @@ def fact_quads(facts: FactSet) -> list[Quad]:
 
 
 def reference_quads(gaz: Gazetteer, zones: Iterable[str]) -> list[Quad]:
-    """The gazetteer as quads of ``pkr:graph/reference``: every body and division,
-    and the coverage of the zones the sources name."""
+    """The gazetteer as quads of ``pkr:graph/reference``: every body (but the collective
+    ones, which are per document: see :func:`.facts.collective_body_iri`) and division, and the
+    coverage of the zones the sources name."""
     g = REFERENCE_GRAPH
     q: list[Quad] = []
     for body in sorted(gaz.bodies.values(), key=lambda b: b.slug):
-        node = iri(f"body/{body.slug}")
-        q.append((node, RDF.type, PK.ResponsibleBody, g))
-        if body.collective:
-            q.append((node, RDF.type, PK.CollectiveBody, g))
-        q.append((node, RDFS.label, Literal(body.name_en, lang="en"), g))
-        if body.name_zh:
-            q.append((node, RDFS.label, Literal(body.name_zh, lang="zh"), g))
-        for alias in body.aliases:
-            if alias != body.name_en and "*" not in alias:
-                q.append((node, SKOS.altLabel, Literal(alias, lang="en"), g))
-        if body.parent:
-            q.append((node, PK.subOrganizationOf, iri(f"body/{body.parent}"), g))
-        if body.succeeded_by:
-            q.append((node, PK.succeededBy, iri(f"body/{body.succeeded_by}"), g))
-            q.append((iri(f"body/{body.succeeded_by}"), PK.succeeds, node, g))
-        for ref in body.references:
-            q.append((node, PK.referenceSource, Literal(ref), g))
-        if body.zh_reference:
-            q.append((node, PK.referenceSource, Literal(body.zh_reference), g))
+        if not body.collective:  # a collective body is one node per document, in its source graph
+            q += body_quads(body, g)
     for div in sorted(gaz.divisions.values(), key=lambda d: d.code):
         q += division_quads(div, g)
     for slug in sorted(zones):
@@ -109,6 +93,34 @@ def reference_quads(gaz: Gazetteer, zones: Iterable[str]) -> list[Quad]:
             if alias != zone.name_en:
                 q.append((node, SKOS.altLabel, Literal(alias, lang="en"), g))
         q.append((node, PK.referenceSource, Literal(zone.reference), g))
+    return q
+
+
+def body_quads(body: Body, g: URIRef) -> list[Quad]:
+    """One body of the gazetteer as quads of graph ``g``: its class, English and Chinese
+    labels, abbreviations and variants, parent, successor (both ways), jurisdiction and
+    references."""
+    node = iri(f"body/{body.slug}")
+    q: list[Quad] = [(node, RDF.type, PK.ResponsibleBody, g)]
+    if body.collective:
+        q.append((node, RDF.type, PK.CollectiveBody, g))
+    q.append((node, RDFS.label, Literal(body.name_en, lang="en"), g))
+    if body.name_zh:
+        q.append((node, RDFS.label, Literal(body.name_zh, lang="zh"), g))
+    for alias in body.aliases:
+        if alias != body.name_en and "*" not in alias:
+            q.append((node, SKOS.altLabel, Literal(alias, lang="en"), g))
+    if body.parent:
+        q.append((node, PK.subOrganizationOf, iri(f"body/{body.parent}"), g))
+    if body.succeeded_by:
+        q.append((node, PK.succeededBy, iri(f"body/{body.succeeded_by}"), g))
+        q.append((iri(f"body/{body.succeeded_by}"), PK.succeeds, node, g))
+    if body.jurisdiction:
+        q.append((node, PK.jurisdiction, iri(f"division/{body.jurisdiction}"), g))
+    for ref in body.references:
+        q.append((node, PK.referenceSource, Literal(ref), g))
+    if body.zh_reference:
+        q.append((node, PK.referenceSource, Literal(body.zh_reference), g))
     return q
 
 

@@ -3,7 +3,9 @@
 The closure runs over ontology + data only (no axiomatic triples), and what it
 adds about instances (``pkr:`` subjects) goes to ``pkr:graph/inferred``; so do
 the shortcuts ``pk:inProvince``, ``pk:responsibleBody``/``pk:responsibleFor``
-and ``pk:partOfTask``, which are computed before the closure so that their
+(from every responsibility but one whose role is ``role:reports-to``: its subject
+is the body reported to, which the reporting body is not responsible for),
+``pk:reportsTo`` (from those) and ``pk:partOfTask``, which are computed before the closure so that their
 inverses and super-properties are inferred too.
 
 Two reasoners compute the closure, with the same pre-step (the shortcuts), the
@@ -62,6 +64,7 @@ PREFIX pk: <https://w3id.org/pilotkg/ontology#>
 CONSTRUCT {
   ?zone pk:inProvince ?province .
   ?subject pk:responsibleBody ?body . ?body pk:responsibleFor ?subject .
+  ?reporter pk:reportsTo ?recipient .
   ?task pk:partOfTask ?ancestor .
 }
 WHERE {
@@ -71,6 +74,10 @@ WHERE {
     ?province a pk:ProvinceLevelDivision .
   } UNION {
     ?r a pk:Responsibility ; pk:subject ?subject ; pk:body ?body .
+    FILTER NOT EXISTS { ?r pk:role <https://w3id.org/pilotkg/role/reports-to> }
+  } UNION {
+    ?r a pk:Responsibility ; pk:subject ?recipient ; pk:body ?reporter ;
+       pk:role <https://w3id.org/pilotkg/role/reports-to> .
   } UNION {
     ?task a pk:ReformTask ; pk:taskOf+ ?ancestor .
     ?ancestor a pk:ReformTask .

@@ -115,7 +115,7 @@ def test_named_graphs_are_the_sources_plus_three(dataset_store):
     assert graphs == expected
 
 
-@pytest.mark.parametrize("prop", ["pk:inProvince", "pk:responsibleBody", "pk:responsibleFor", "pk:partOfTask"])
+@pytest.mark.parametrize("prop", ["pk:inProvince", "pk:responsibleBody", "pk:responsibleFor", "pk:reportsTo", "pk:partOfTask"])
 def test_shortcuts_are_in_the_inferred_graph(prop, dataset_store):
     where = rows(dataset_store, f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s {prop} ?o }} }} GROUP BY ?g")
     assert {r["g"] for r in where} == {str(PKR["graph/inferred"])}, where
@@ -125,8 +125,21 @@ def test_shortcuts_are_in_the_inferred_graph(prop, dataset_store):
 def test_every_responsibility_has_its_shortcut(dataset_store):
     missing = rows(dataset_store, """
         SELECT ?r WHERE { ?r a pk:Responsibility ; pk:body ?b ; pk:subject ?s .
+                          FILTER NOT EXISTS { ?r pk:role role:reports-to }
                           FILTER NOT EXISTS { ?s pk:responsibleBody ?b . ?b pk:responsibleFor ?s } }""")
     assert not missing, missing[:5]
+
+
+def test_reports_to_gives_reports_to_and_no_responsible_body(dataset_store):
+    """A reports-to responsibility's subject is the body reported to: the reporting body
+    reports to it (pk:reportsTo); the body reported to is not responsible for the reporter."""
+    reports = rows(dataset_store, """
+        SELECT ?b ?s WHERE { ?r a pk:Responsibility ; pk:role role:reports-to ; pk:body ?b ; pk:subject ?s }""")
+    assert len(reports) == 3
+    wrong = rows(dataset_store, """
+        SELECT ?r WHERE { ?r a pk:Responsibility ; pk:role role:reports-to ; pk:body ?b ; pk:subject ?s .
+                          { ?s pk:responsibleBody ?b } UNION { ?b pk:responsibleFor ?s } UNION { ?r pk:body ?x . FILTER NOT EXISTS { ?b pk:reportsTo ?s } } }""")
+    assert not wrong, wrong
 
 
 def test_every_zone_has_a_province(dataset_store):

@@ -75,11 +75,14 @@ def ask_for(row: Row) -> str:
     graphs = f"<{PKR['graph/source/' + row.source]}>, <{PKR['graph/reference']}>, <{PKR['graph/inferred']}>"
     if row.subject == RESPONSIBILITY:
         body, role, subject = (term(v) for v in row.object.split("|"))
+        # reports-to: the subject is the body reported to; the shortcut is pk:reportsTo, never pk:responsibleBody
+        shortcut = (f"{body} pk:reportsTo {subject} . FILTER NOT EXISTS {{ {subject} pk:responsibleBody {body} }}"
+                    if role == "role:reports-to" else f"{subject} pk:responsibleBody {body} .")
         return f"""ASK {{
             ?r a pk:Responsibility ; pk:body {body} ; pk:role {role} ; pk:subject {subject} ;
                pk:derivedFrom {source} ; pk:evidence ?e .
             ?e oa:hasSource {source} .
-            {subject} pk:responsibleBody {body} .
+            {shortcut}
         }}"""
     s, p, o = term(row.subject), term(row.predicate), term(row.object)
     provenance = f"{s} pk:derivedFrom {source} ." if row.subject.split("/", 1)[0] in FACT_KINDS else ""
@@ -110,6 +113,9 @@ def test_expected_fact(row: Row, dataset_store):
         ("zone/hejiang-county", "pk:inProgramme", "batch/sichuan-county-integrated-reform-pilot/1", "000-42920e4a0d4c72dd"),  # wrong source
         (RESPONSIBILITY, "pk:Responsibility", "body/ndrc|role:supports|task/2019-urban-rural-opinions/34", "002-89772ce1b764b33e"),
         (RESPONSIBILITY, "pk:Responsibility", "body/ndrc|role:leads|task/2019-urban-rural-opinions/34", "001-e77d55302f611b21"),
+        # a collective body is the text's own node: seed 002's "relevant departments" is not seed 001's
+        (RESPONSIBILITY, "pk:Responsibility", "body/relevant-departments/001-e77d55302f611b21|role:reports-to|body/state-council", "002-89772ce1b764b33e"),
+        ("body/relevant-departments/002-89772ce1b764b33e", "pk:derivedFrom", "source/001-e77d55302f611b21", "002-89772ce1b764b33e"),
     ],
 )
 def test_a_wrong_row_fails(subject, predicate, obj, source, dataset_store):

@@ -228,7 +228,7 @@ def test_case_and_word_boundaries():
 
 @pytest.fixture()
 def reference_copy(tmp_path: Path) -> Path:
-    for name in ("bodies.yaml", "divisions.csv", "zones.yaml"):
+    for name in ("bodies.yaml", "bodies_national.yaml", "divisions.csv", "zones.yaml"):
         shutil.copy(REFERENCE / name, tmp_path / name)
     return tmp_path
 
@@ -263,12 +263,13 @@ def test_a_zone_covering_an_unknown_code_is_named(reference_copy):
 
 
 def test_one_alias_for_two_bodies_is_refused(reference_copy):
-    replace_in(reference_copy / "bodies.yaml", 'aliases: ["MARA"]', 'aliases: ["MARA", "MoA"]')
-    with pytest.raises(GazetteerError, match=r"bodies\.yaml.*'MoA'"):
+    replace_in(reference_copy / "bodies.yaml", 'aliases: ["relevant provinces"]', 'aliases: ["relevant provinces", "MoA"]')
+    with pytest.raises(GazetteerError, match=r"^bodies\.yaml.*'MoA' is already a name of 'moa'"):
         load_gazetteer(reference_copy)
 
 
 def test_an_unknown_body_parent_is_named(reference_copy):
-    replace_in(reference_copy / "bodies.yaml", "parent: ndrc\n", "parent: nrdc\n")
-    with pytest.raises(GazetteerError, match=r"bodies\.yaml, entry \d+ \(slug 'ndrc-general-office'\): unknown parent 'nrdc'"):
+    replace_in(reference_copy / "bodies.yaml", "parent: sichuan-provincial-government\n", "parent: sichuan-provincal-government\n")
+    with pytest.raises(GazetteerError, match=r"bodies\.yaml, entry \d+ \(slug 'sichuan-provincial-government-general-office'\): "
+                                             r"unknown parent 'sichuan-provincal-government'"):
         load_gazetteer(reference_copy)

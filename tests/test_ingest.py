@@ -32,7 +32,8 @@ from rdflib import namespace as _ns
 
 from pilotkg.graph.extract.curation import Curation
 from pilotkg.graph.extract.extractor import Extractor, extract
-from pilotkg.graph.extract.gazetteer import load_gazetteer
+from pilotkg.graph.extract.facts import body_slug
+from pilotkg.graph.extract.gazetteer import Gazetteer, load_gazetteer
 from pilotkg.graph.extract.ingest import (
     IngestInputError,
     draft_graph,
@@ -107,7 +108,7 @@ def responsibilities(result) -> set[tuple[str, str, str]]:
         (body,) = objects(result, r, PK.body)
         (role,) = objects(result, r, PK.role)
         (subject,) = objects(result, r, PK.subject)
-        out.add((str(body).rsplit("/", 1)[1], str(role).rsplit("/", 1)[1], str(subject).split("/id/", 1)[1]))
+        out.add((body_slug(body), str(role).rsplit("/", 1)[1], str(subject).split("/id/", 1)[1]))
     return out
 
 
@@ -329,23 +330,32 @@ def test_highland_zones_are_the_five_named_places(highland):
     assert highland.conforms
 
 
-def test_highland_unknown_bodies_and_what_they_would_do(highland):
-    assert unknown(highland.unknown_bodies) == [
-        ("People's Government of Gansu Province", 706, 743),
-        ("Linze County Party Committee", 1121, 1149),
-    ]
-    assert len(highland.not_added) == 1
-    assert highland.not_added[0].startswith("responsibility of a body not in the gazetteer: “People's Government of Gansu Province” implements")
+def test_highland_local_bodies_are_bodies_of_the_draft(highland):
+    """Before the local-body patterns both names were reported as unknown bodies; now each
+    is one node of its function and place, with its jurisdiction written into the draft."""
+    assert highland.unknown_bodies == [] and highland.not_added == []
+    gansu, linze = I("body/government-620000"), I("body/party-committee-620723")
+    assert objects(highland, gansu, RDFS_LABEL) == {Literal("People's Government of Gansu Province", lang="en")}
+    assert objects(highland, gansu, PK.jurisdiction) == {I("division/620000")}
+    assert objects(highland, linze, RDFS_LABEL) == {Literal("CPC Linze County Committee", lang="en")}
+    assert objects(highland, linze, URIRef("http://www.w3.org/2004/02/skos/core#altLabel")) == {Literal("Linze County Party Committee", lang="en")}
+    assert objects(highland, linze, PK.jurisdiction) == {I("division/620723")}
+    assert objects(highland, linze, PK.subOrganizationOf) == {I("body/cpc")}
+    mentioned = objects(highland, I("source/highland-agriculture-pilot"), PK.mentions)
+    assert {gansu, linze} <= mentioned
+    assert highland.conforms
 
 
 def test_highland_known_body_programme_tasks(highland):
-    assert responsibilities(highland) == {("mara", "leads", HIGHLAND_PROGRAMME)}
+    assert responsibilities(highland) == {("mara", "leads", HIGHLAND_PROGRAMME),
+                                          ("government-620000", "implements", HIGHLAND_PROGRAMME)}
     prog = I(HIGHLAND_PROGRAMME)
     assert objects(highland, prog, RDFS_LABEL) == {Literal("Highland Agriculture Green Development Pilot Zones", lang="en")}
     assert objects(highland, prog, PK.endDate) == {Literal("2027", datatype=GYEAR)}
     assert objects(highland, prog, PK.declaredTaskCount) == {Literal(3, datatype=INTEGER)}
     policy = I("policy/decision-on-the-highland-agriculture-green-development-pilot")
-    # the text names no policy document: a description of the decision it reports, never the headline
+    # the text names no policy document and no approval: a policy only for the tasks it states,
+    # described by the programme, never the headline
     assert subjects_of_type(highland, PK.Policy) == {policy}
     assert objects(highland, policy, RDFS_LABEL) == {Literal("Decision on the Highland Agriculture Green Development Pilot Zones", lang="en")}
     assert not objects(highland, policy, PK.policyType)
@@ -368,46 +378,51 @@ COASTAL_POLICY = "policy/implementation-plan-for-the-coastal-wetland-restoration
 COASTAL_PROGRAMME = "programme/coastal-wetland-restoration-pilot-programme"
 
 
-def test_coastal_unknown_bodies_are_reported_with_their_offsets(coastal):
-    assert unknown(coastal.unknown_bodies) == [
-        ("Ministry of Ecology and Environment", 189, 224),
-        ("General Office of the State Council", 271, 306),
-        ("Fuzhou Municipal Ecology and Environment Bureau", 968, 1015),
-        ("Ministry of Ecology and Environment", 1221, 1256),
-    ]
-    assert coastal.unknown_bodies[1].note == "contains the known body “State Council”; a different body"
+def test_coastal_bodies_are_all_known(coastal):
+    """Before the national bodies and the local-body patterns, the ministry, the General
+    Office of the State Council and the Fuzhou bureau were reported as unknown."""
+    assert coastal.unknown_bodies == [] and coastal.not_added == []
     # Beihai City: unknown to the seed gazetteer, a zone by the national one (see test_coastal_zones_and_the_policy_date)
     assert coastal.unknown_places == []
     bodies = {str(o) for s, p, o, _g in coastal.quads if p in (PK.body, PK.mentions)}
-    assert bodies == {str(I(f"body/{slug}")) for slug in ("ndrc", "state-council", "local-governments")}
+    assert bodies == {str(I(f"body/{slug}")) for slug in (
+        "ndrc", "mee", "state-council-general-office", "ecology-and-environment-350100",
+        "local-governments/coastal-wetland-pilot")}
+    # "Fuzhou" is two cities in China; the seed gazetteer's Fuzhou (Fujian) wins, as for zones
+    bureau = I("body/ecology-and-environment-350100")
+    assert objects(coastal, bureau, PK.jurisdiction) == {I("division/350100")}
+    assert objects(coastal, bureau, PK.subOrganizationOf) == {I("body/government-350100")}
+    assert objects(coastal, I("body/government-350100"), RDFS_LABEL) == {Literal("People's Government of Fuzhou City", lang="en")}
 
 
-def test_coastal_known_body_keeps_its_responsibilities_and_not_the_unknown_ones(coastal):
+def test_coastal_bodies_keep_their_own_responsibilities(coastal):
     pid = COASTAL_POLICY.split("/", 1)[1]
     assert responsibilities(coastal) == {
         ("ndrc", "issues", COASTAL_POLICY),
         ("ndrc", "supports", f"task/{pid}/section-2"),
+        ("mee", "issues", COASTAL_POLICY),
+        ("mee", "supervises", f"task/{pid}/section-2"),
+        ("ecology-and-environment-350100", "implements", f"task/{pid}/02"),
         ("local-governments", "implements", f"task/{pid}/section-2"),
     }
-    not_added = "\n".join(coastal.not_added)
-    assert "“Ministry of Ecology and Environment” issues (cue “jointly issued”) in [103–241]" in not_added
-    assert "“Ministry of Ecology and Environment” supervises (cue “monitor”) in [1104–1304]" in not_added
-    assert "“Fuzhou Municipal Ecology and Environment Bureau” implements (cue “will”) in [964–1085]" in not_added
 
 
 def test_unknown_bodies_end_the_clause_of_a_known_body():
-    """Without the unknown body as a boundary, the NDRC would take its "monitor" (supervises)."""
+    """Without the unknown body as a boundary, the NDRC would take its "monitor" (supervises).
+    (A gazetteer without the ministry stands for one that does not know it.)"""
     source = SourceText.load(COASTAL)
-    gaz = load_gazetteer()
+    full = load_gazetteer()
+    gaz = Gazetteer({k: v for k, v in full.bodies.items() if k != "mee"}, full.divisions, full.zones)
     cur = Curation(path=COASTAL.with_suffix(".yaml"), data={"subjects": {"default": "body/ndrc"}}, source=source)
     blind = Extractor(source, gaz, cur).run()
     roles = {(s, o) for s, p, o in blind.facts.triples if p == PK.role}
     assert any(o == ROLE.supervises and "/ndrc/" in str(s) for s, o in roles)
-    mee = [Span(u.start, u.end) for u in ingest(COASTAL).unknown_bodies]
+    mee = [Span(m.start(), m.end()) for m in re.finditer("Ministry of Ecology and Environment", source.text)]
+    assert len(mee) == 2
     seeing = Extractor(source, gaz, Curation(path=cur.path, data=cur.data, source=source), unresolved_bodies=mee).run()
     roles = {(s, o) for s, p, o in seeing.facts.triples if p == PK.role}
     assert not any(o == ROLE.supervises and "/ndrc/" in str(s) for s, o in roles)
-    assert {(f.body, f.role) for f in seeing.unresolved} >= {("?0", "issues"), ("?3", "supervises")}
+    assert {(f.body, f.role) for f in seeing.unresolved} >= {("?0", "issues"), ("?1", "supervises")}
 
 
 def test_coastal_zones_and_the_policy_date(coastal):
@@ -529,11 +544,11 @@ def test_cli_writes_the_draft_beside_the_text_and_prints_the_report(tmp_path):
     quads = parse_bytes(draft.read_bytes(), "trig", source=str(draft))
     assert {q.graph_name.value for q in quads} == {"https://w3id.org/pilotkg/id/graph/draft/coastal"}
     assert len(quads) == len(ingest(text).quads)
-    assert "Unknown bodies (not in the gazetteer; reported, not added): 4" in out.stdout
-    assert "“Ministry of Ecology and Environment” at 189–224" in out.stdout
+    assert "Unknown bodies (not in the gazetteer; reported, not added): 0" in out.stdout
+    assert "bodies: Ministry of Ecology and Environment  [189–224] “Ministry of Ecology and Environment”" in out.stdout
     assert "zones: Beihai (new zone; covers Beihai 450500; province Guangxi)  [375–386] “Beihai City”" in out.stdout
     assert "Unknown places (in neither the seed nor the national gazetteer; reported, not added): 0" in out.stdout
-    assert re.search(r"^  responsibilities\s+3$", out.stdout, re.M)
+    assert re.search(r"^  responsibilities\s+6$", out.stdout, re.M)
     assert "Conforms: 0 violation(s)" in out.stdout
     assert f"wrote {draft}" in out.stderr
 

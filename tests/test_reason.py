@@ -114,7 +114,7 @@ def test_every_shortcut_is_kept(closures, seed_graphs, ontology, reasoner):
     data, _ = seed_graphs
     work = ontology + data
     expected = {t for t in shortcuts(work) if t not in data}
-    assert {PK.inProvince, PK.responsibleBody, PK.responsibleFor, PK.partOfTask} == {p for _, p, _ in expected}
+    assert {PK.inProvince, PK.responsibleBody, PK.responsibleFor, PK.reportsTo, PK.partOfTask} == {p for _, p, _ in expected}
     missing = expected - set(closures[reasoner])
     assert not missing, sorted(missing)[:SHOWN]
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from . import patterns
 from .curation import Curation, CurationError
-from .facts import FactSet, iri
+from .facts import FactSet, collective_body_iri, iri
+from .facts import body_slug as body_slug_of
 from .gazetteer import Division, Gazetteer
 from ..namespaces import PK, POLICY_TYPE, ROLE, THEME, source_graph
 from .outline import OutlineNode, lines, parse_outline, sentences
@@ -74,6 +75,8 @@ class Extractor:
         self.out = Extraction(source=source, facts=self.facts)
         self.doc = iri(f"source/{source.doc_id}")
         self.labels: dict[URIRef, str] = {}
+        # collective bodies the text names: slug -> the spans that name them or give them a role
+        self.collective_spans: dict[str, set[Span]] = {}
         self.task_spans: list[tuple[Span, URIRef]] = []  # (block, task) for subject resolution
 
     # ------------------------------------------------------------------ helpers
@@ -92,17 +95,43 @@ class Extractor:
         if kinds is not None and kind not in kinds:
             raise self._err(where, f"{value!r} must name one of {sorted(kinds)} (e.g. 'programme/my-programme')")
         if kind == "body":
-            self._body(value.split("/", 1)[1], where)
+            return self._body(value.split("/", 1)[1], where)
         try:
             return iri(value)
         except ValueError as err:
             raise self._err(where, str(err)) from err
 
-    def _body(self, slug: str, where: str) -> URIRef:
+    def _body(self, slug: str, where: str, span: Span | None = None) -> URIRef:
+        """The node of a gazetteer body in this text: ``body/{slug}``, or for a collective
+        body the document's own node ``body/{slug}/{doc}`` (see :meth:`_collective_bodies`)."""
         if slug not in self.gaz.bodies:
             raise self._err(where, f"unknown body {slug!r}; add it to graph/reference/bodies.yaml")
         self.out.bodies_used.add(slug)
+        if self.gaz.bodies[slug].collective:
+            spans = self.collective_spans.setdefault(slug, set())
+            if span is not None:
+                spans.add(span)
+            return collective_body_iri(slug, self.source.doc_id)
         return iri(f"body/{slug}")
+
+    def _collective_bodies(self) -> None:
+        """Declare the document's collective bodies in its graph: type, label, variants and
+        parent from the gazetteer, with the spans that name them (or give them a role) as evidence."""
+        for slug in sorted(self.collective_spans):
+            body, node = self.gaz.bodies[slug], collective_body_iri(slug, self.source.doc_id)
+            spans = sorted(self.collective_spans[slug] | self.facts.evidence.get(node, set()))
+            if not spans:
+                raise self._err("bodies", f"the collective body {slug!r} is used with no passage of the text naming it")
+            self.facts.declare(node, PK.ResponsibleBody, body.name_en, *spans)
+            self.facts.add(node, RDF.type, PK.CollectiveBody, *spans)
+            self.facts.add(node, PK.derivedFrom, self.doc, *spans)
+            for alias in body.aliases:
+                if alias != body.name_en and "*" not in alias:
+                    self.facts.add(node, SKOS.altLabel, Literal(alias, lang="en"), *spans)
+            if body.parent:
+                parent = self.gaz.bodies[body.parent]
+                target = collective_body_iri(parent.slug, self.source.doc_id) if parent.collective else iri(f"body/{parent.slug}")
+                self.facts.add(node, PK.subOrganizationOf, target, *spans)
 
     def _date(self, entry: dict[str, Any], where: str) -> tuple[Literal, Span]:
         span = self.cur.span(entry, where)
@@ -148,6 +177,7 @@ class Extractor:
             self._link(entry, where)
         self._mentions()
         self._responsibilities()
+        self._collective_bodies()
         self._label_responsibilities()
         return self.out
 
@@ -164,7 +194,8 @@ class Extractor:
             self.facts.add(self.doc, PK.publishedOn, value, span)
         if meta.get("publisher"):
             pub = meta["publisher"]
-            self.facts.add(self.doc, PK.publisher, self._body(self.cur.require(pub, "body", "source.publisher"), "source.publisher"), self.cur.span(pub, "source.publisher"))
+            pub_span = self.cur.span(pub, "source.publisher")
+            self.facts.add(self.doc, PK.publisher, self._body(self.cur.require(pub, "body", "source.publisher"), "source.publisher", pub_span), pub_span)
         if meta.get("url"):
             self.facts.add(self.doc, DCTERMS.source, URIRef(meta["url"]), title_span)
 
@@ -180,8 +211,8 @@ class Extractor:
             self.facts.add(node, PK.policyType, POLICY_TYPE[entry["type"]], span)
         for i, issuer in enumerate(entry.get("issued_by") or []):
             w = f"{where}.issued_by[{i}]"
-            body = self._body(self.cur.require(issuer, "body", w), w)
             ispan = self.cur.span(issuer, w)
+            body = self._body(self.cur.require(issuer, "body", w), w, ispan)
             self.facts.add(node, PK.issuedBy, body, ispan)
             self._responsibility(issuer["body"], "issues", node, ispan, None, origin="curation")
         if entry.get("issued_on"):
@@ -385,7 +416,7 @@ class Extractor:
     def _mentions(self) -> None:
         for m in self.gaz.find_mentions(self.text, kinds=("body",)):
             span = Span(m.start, m.end)
-            body = self._body(m.slug_or_code, "mentions")
+            body = self._body(m.slug_or_code, "mentions", span)
             self.facts.add(self.doc, PK.mentions, body, span)
             self.facts.support(body, [span])
 
@@ -431,7 +462,7 @@ class Extractor:
                         used_rejections.add(hit)
                         continue
                     if found.role == "reports-to":
-                        subject = iri(f"body/{found.recipient}")
+                        subject = self._body(found.recipient, "responsibilities", found.span)
                     else:
                         subject = self._subject_for(found.span, rules)
                     if subject is None:
@@ -453,8 +484,11 @@ class Extractor:
     def _responsibility(self, body_slug: str, role: str, subject: URIRef, span: Span, cue: Span | None, *, origin: str, where: str = "responsibilities") -> None:
         if role not in ROLES:
             raise self._err(where, f"role {role!r} is not one of {ROLES}")
-        body = self._body(body_slug, where)
+        body = self._body(body_slug, where, span)
         subject_path = str(subject).rsplit("/id/", 1)[1]
+        if subject_path.startswith("body/") and self.gaz.bodies.get(body_slug_of(subject)) and self.gaz.bodies[body_slug_of(subject)].collective:
+            self.collective_spans[body_slug_of(subject)].add(span)
+            subject_path = f"body/{body_slug_of(subject)}"  # the id keeps the slug: the document is in it already
         node = iri(f"responsibility/{self.source.doc_id}/{body_slug}/{role}/{slugify(subject_path)}")
         self.facts.add(node, RDF.type, PK.Responsibility, span)
         self.facts.add(node, PK.derivedFrom, self.doc, span)
@@ -476,15 +510,15 @@ class Extractor:
                 body = self.facts.objects(s, PK.body)[0]
                 role = str(self.facts.objects(s, PK.role)[0]).rsplit("/", 1)[1]
                 subject = self.facts.objects(s, PK.subject)[0]
-                body_label = self.gaz.bodies[str(body).rsplit("/", 1)[1]].name_en
+                body_label = self.gaz.bodies[body_slug_of(body)].name_en
                 subject_label = self.labels.get(subject) or self._reference_label(subject)
                 self.facts.triples.add((s, RDFS.label, Literal(f"{body_label} — {role} — {subject_label}", lang="en")))
 
     def _reference_label(self, node: URIRef) -> str:
         path = str(node).rsplit("/id/", 1)[1]
         kind, _, slug = path.partition("/")
-        if kind == "body" and slug in self.gaz.bodies:
-            return self.gaz.bodies[slug].name_en
+        if kind == "body" and body_slug_of(node) in self.gaz.bodies:
+            return self.gaz.bodies[body_slug_of(node)].name_en
         if kind == "zone" and slug in self.gaz.zones:
             return self.gaz.zones[slug].name_en
         return path

@@ -33,6 +33,23 @@ def iri(path: str) -> URIRef:
 _IRI_PATH_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-/")
 
 
+def collective_body_iri(slug: str, doc_id: str) -> URIRef:
+    """The node of a collective body ("relevant departments") in one document:
+    ``pkr:body/{slug}/{doc_id}``. Each text means other departments by the same
+    words, so a collective phrase is one node per document, never one across texts."""
+    return iri(f"body/{slug}/{doc_id}")
+
+
+def body_slug(node: URIRef | str) -> str:
+    """The gazetteer slug of a body node: ``body/ndrc`` → ``ndrc``,
+    ``body/relevant-departments/002-...`` → ``relevant-departments``."""
+    path = str(node).rsplit("/id/", 1)[-1]
+    kind, _, rest = path.partition("/")
+    if kind != "body" or not rest:
+        raise ValueError(f"not a body node: {node}")
+    return rest.split("/", 1)[0]
+
+
 @dataclass
 class FactSet:
     """Triples of one named graph, and the evidence spans of each resource."""

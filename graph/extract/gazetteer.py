@@ -2,8 +2,14 @@
 
 Reference data lives beside this module in ``reference/``:
 
-* ``bodies.yaml``    party, state and government bodies, leading groups, joint
-  meetings, offices, and the bodies the texts name collectively;
+* ``bodies_national.yaml``  the central organs of the Party and the state (the
+  CPC Central Committee, its General Office and commissions; the State Council,
+  its General Office, ministries, commissions and agencies) with their
+  abbreviations, Chinese names and successions, and general collective phrases:
+  general knowledge, never taken from the seeds;
+* ``bodies.yaml``    the other bodies the seed texts name (leading groups, joint
+  meetings, offices, Sichuan's bodies, the bodies they name collectively), and
+  ``extends:`` entries adding a seed's wording to a national body;
 * ``divisions.csv``  administrative divisions with GB/T 2260 codes, parents up to
   the province, coordinates and a per-row source (written by
   ``reference/make_divisions.py``);
@@ -41,7 +47,7 @@ import csv
 import functools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -49,6 +55,7 @@ import yaml
 
 REFERENCE_DIR = Path(__file__).parent.parent / "reference"
 BODIES_FILE = "bodies.yaml"
+BODIES_NATIONAL_FILE = "bodies_national.yaml"
 DIVISIONS_FILE = "divisions.csv"
 ZONES_FILE = "zones.yaml"
 
@@ -88,6 +95,8 @@ class Body:
     succeeded_by: str | None
     succeeded_on: str | None
     references: tuple[str, ...]
+    jurisdiction: str | None = None  # a local body's division (GB/T 2260 code)
+    function: str | None = None  # a local body's function ("government", "commerce", ...)
 
 
 @dataclass(frozen=True)
@@ -162,8 +171,10 @@ def _ends_word(text: str, end: int) -> bool:
 class Gazetteer:
     """The checked reference data and a matcher over it."""
 
-    def __init__(self, bodies: dict[str, Body], divisions: dict[str, Division], zones: dict[str, ZoneEntry]):
+    def __init__(self, bodies: dict[str, Body], divisions: dict[str, Division], zones: dict[str, ZoneEntry],
+                 body_files: dict[str, str] | None = None):
         self.bodies = bodies
+        self.body_files = body_files or {}  # slug -> the file that holds it (for error messages)
         self.divisions = divisions
         self.zones = zones
         self._patterns: dict[str, list[tuple[re.Pattern[str], str, bool]]] = {}
@@ -181,11 +192,21 @@ class Gazetteer:
         """Read and check ``bodies.yaml``, ``divisions.csv`` and ``zones.yaml`` from a folder (uncached)."""
         directory = Path(directory)
         divisions = _read_divisions(directory / DIVISIONS_FILE)
-        bodies = _read_bodies(directory / BODIES_FILE)
+        bodies, body_files = _read_all_bodies(directory, divisions)
         zones = _read_zones(directory / ZONES_FILE, divisions)
-        gazetteer = cls(bodies, divisions, zones)
+        gazetteer = cls(bodies, divisions, zones, body_files)
         gazetteer._check_names()
         return gazetteer
+
+    def with_bodies(self, extra: dict[str, Body]) -> "Gazetteer":
+        """This gazetteer with more bodies (the local bodies a text names, read by
+        :mod:`.bodies`): a new matcher over them all; this one is left as it is."""
+        if not extra:
+            return self
+        clash = sorted(set(extra) & set(self.bodies))
+        if clash:
+            raise ValueError(f"bodies already in the gazetteer: {', '.join(clash)}")
+        return Gazetteer({**self.bodies, **extra}, self.divisions, self.zones, self.body_files)
 
     # ---------------------------------------------------------------- names
 
@@ -220,8 +241,9 @@ class Gazetteer:
                 for name in names:
                     key = name_key(name)
                     if key in owner and owner[key] != ident:
+                        file = self.body_files.get(ident, files[kind]) if kind == "body" else files[kind]
                         raise GazetteerError(
-                            files[kind], f"{kind} {ident!r}",
+                            file, f"{kind} {ident!r}",
                             f"name {name!r} is already a name of {owner[key]!r}; one name must point at one entry",
                         )
                     owner[key] = ident
@@ -428,14 +450,34 @@ def _slug(file: str, where: str, entry: dict, seen: dict[str, int], index: int) 
     return slug
 
 
-def _read_bodies(path: Path) -> dict[str, Body]:
+_BODY_FIELDS = ({"slug", "name_en", "kind", "references"},
+                {"name_zh", "zh_reference", "aliases", "parent", "collective", "succeeded_by", "succeeded_on",
+                 "jurisdiction", "function"})
+
+
+def _read_bodies(path: Path, *, allow_extends: bool = False) -> tuple[dict[str, Body], dict[str, str], list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]]:
+    """The entries of one bodies file, checked one by one (links are checked by :func:`_read_all_bodies`).
+
+    Returns the bodies, where each is (``entry N (slug ...)``), and the ``extends:``
+    entries as (where, slug, aliases, references)."""
     file = path.name
-    required = {"slug", "name_en", "kind", "references"}
-    optional = {"name_zh", "zh_reference", "aliases", "parent", "collective", "succeeded_by", "succeeded_on"}
+    required, optional = _BODY_FIELDS
     bodies: dict[str, Body] = {}
     seen: dict[str, int] = {}
     places: dict[str, str] = {}
+    extends: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
     for index, entry in enumerate(_read_yaml_list(path), start=1):
+        if isinstance(entry, dict) and "extends" in entry:
+            where = f"entry {index} (extends {entry.get('extends')!r})"
+            if not allow_extends:
+                raise GazetteerError(file, where, f"extends: is for {BODIES_FILE} only")
+            _fields(file, where, entry, {"extends", "aliases", "references"}, set())
+            target = entry["extends"]
+            if not isinstance(target, str) or not _SLUG.match(target):
+                raise GazetteerError(file, where, f"extends {target!r} must be the slug of a body of {BODIES_NATIONAL_FILE}")
+            extends.append((where, target, _texts(file, where, entry, "aliases", non_empty=True),
+                            _texts(file, where, entry, "references", non_empty=True)))
+            continue
         slug_hint = entry.get("slug") if isinstance(entry, dict) else None
         where = f"entry {index} (slug {slug_hint!r})"
         _fields(file, where, entry, required, optional)
@@ -457,6 +499,16 @@ def _read_bodies(path: Path) -> dict[str, Body]:
                 raise GazetteerError(file, where, f"succeeded_on {succeeded_on!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
             if not entry.get("succeeded_by"):
                 raise GazetteerError(file, where, "succeeded_on without succeeded_by")
+        jurisdiction = entry.get("jurisdiction")
+        if jurisdiction is not None:
+            jurisdiction = _code(file, where, jurisdiction, "jurisdiction")
+        function = entry.get("function")
+        if function is not None and (not isinstance(function, str) or not _SLUG.match(function)):
+            raise GazetteerError(file, where, f"function {function!r} must be lower-case ASCII words joined by hyphens")
+        if function is not None and jurisdiction is None:
+            raise GazetteerError(file, where, "function is for local bodies: give their jurisdiction too")
+        if collective and jurisdiction is not None:
+            raise GazetteerError(file, where, "a collective body has no jurisdiction")
         bodies[slug] = Body(
             slug=slug,
             name_en=_text(file, where, entry, "name_en"),
@@ -469,23 +521,62 @@ def _read_bodies(path: Path) -> dict[str, Body]:
             succeeded_by=_text(file, where, entry, "succeeded_by", optional=True),
             succeeded_on=succeeded_on,
             references=_texts(file, where, entry, "references", non_empty=True),
+            jurisdiction=jurisdiction,
+            function=function,
         )
         places[slug] = where
+    return bodies, places, extends
+
+
+def _read_all_bodies(directory: Path, divisions: dict[str, Division]) -> tuple[dict[str, Body], dict[str, str]]:
+    """``bodies_national.yaml`` (if present) and ``bodies.yaml``, merged and checked.
+
+    The national file may refer (parent, succeeded_by) only to its own entries; the seed
+    file to both. A slug in both files, an ``extends:`` of an unknown body, an unknown
+    parent or successor, a parent chain or succession that loops, and a jurisdiction not
+    in ``divisions.csv`` are errors naming the file and the entry."""
+    national_path = directory / BODIES_NATIONAL_FILE
+    national, national_places, _ = (_read_bodies(national_path) if national_path.is_file() else ({}, {}, []))
+    seed, seed_places, extends = _read_bodies(directory / BODIES_FILE, allow_extends=True)
+    files = {slug: BODIES_NATIONAL_FILE for slug in national}
+    places = {slug: (BODIES_NATIONAL_FILE, where) for slug, where in national_places.items()}
+    for slug, where in seed_places.items():
+        if slug in national:
+            raise GazetteerError(BODIES_FILE, where, f"slug {slug!r} is already a body of {BODIES_NATIONAL_FILE} "
+                                                     f"(its {national_places[slug]}); use `extends: {slug}` to add the text's wording")
+        files[slug] = BODIES_FILE
+        places[slug] = (BODIES_FILE, where)
+    bodies = {**national, **seed}
+    for where, target, aliases, references in extends:
+        if target not in national:
+            raise GazetteerError(BODIES_FILE, where, f"extends unknown body {target!r} (not in {BODIES_NATIONAL_FILE})")
+        body = bodies[target]
+        bodies[target] = replace(body, aliases=_unique([*body.aliases, *aliases]), references=body.references + references)
     for slug, body in bodies.items():
+        file, where = places[slug]
+        scope = national if file == BODIES_NATIONAL_FILE else bodies
         for field in ("parent", "succeeded_by"):
             target = getattr(body, field)
-            if target is not None and target not in bodies:
-                raise GazetteerError(file, places[slug], f"unknown {field} {target!r}")
+            if target is None:
+                continue
             if target == slug:
-                raise GazetteerError(file, places[slug], f"{field} is the body itself")
-        seen_chain = {slug}
-        current = body
-        while current.parent:
-            if current.parent in seen_chain:
-                raise GazetteerError(file, places[slug], f"parent chain loops at {current.parent!r}")
-            seen_chain.add(current.parent)
-            current = bodies[current.parent]
-    return bodies
+                raise GazetteerError(file, where, f"{field} is the body itself")
+            if target not in scope:
+                hint = f" ({BODIES_NATIONAL_FILE} may refer only to its own entries)" if target in bodies else ""
+                raise GazetteerError(file, where, f"unknown {field} {target!r}{hint}")
+        if body.jurisdiction is not None and body.jurisdiction not in divisions:
+            raise GazetteerError(file, where, f"jurisdiction {body.jurisdiction!r} is not in {DIVISIONS_FILE}")
+    for slug, body in bodies.items():
+        file, where = places[slug]
+        for field in ("parent", "succeeded_by"):
+            chain, current = {slug}, body
+            while getattr(current, field):
+                nxt = getattr(current, field)
+                if nxt in chain:
+                    raise GazetteerError(file, where, f"{'parent chain' if field == 'parent' else 'succession'} loops at {nxt!r}")
+                chain.add(nxt)
+                current = bodies[nxt]
+    return bodies, files
 
 
 def _code(file: str, where: str, value: Any, field: str) -> str:

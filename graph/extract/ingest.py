@@ -39,12 +39,19 @@ same :class:`~pilotkg.graph.extract.Extractor` the build runs. The rules:
   ("zone/taizhou-city-331000"). A name the national gazetteer cannot resolve from
   its sentence ("Taizhou": Jiangsu or Zhejiang) is reported as ambiguous with its
   candidates, never added. Without a programme, none (they are reported).
+* **bodies**: the gazetteer's bodies (the central organs of ``bodies_national.yaml``
+  with their abbreviations, the seeds' bodies, collective phrases, which are one node
+  per document) and the local bodies :mod:`.bodies` reads ("Hebei Provincial
+  Department of Commerce", "the people's government of X"): one node per function and
+  place, written into the draft with its jurisdiction (a division, written too) and
+  the government it belongs to.
 * **responsibilities**: the sentence patterns of :mod:`patterns` with the known
   bodies; their subject is the enclosing task, the policy for a sentence that
   issues, else the programme (or the policy when there is none).
 * **unknown names**: organisation-like names ("X Commission", "Ministry of X",
   "X Leading Group", "People's Government of X", "X Bureau", "X Office", "X
-  Committee", ...) that the gazetteer does not know, and places ("X County",
+  Committee", ...) that neither the gazetteer nor the local-body patterns know (a
+  local body whose place is ambiguous says so), and places ("X County",
   "X City", "X District", "X Province", "X Prefecture") that are neither a
   division nor a zone of the gazetteer nor a division of the national gazetteer,
   are reported with their spans and never added. An unknown body still ends the
@@ -73,12 +80,13 @@ from rdflib.namespace import RDFS, XSD
 
 from . import detect, patterns
 from ..build import check_evidence, check_no_blank_nodes
+from .bodies import BodyFinder, UnresolvedLocal, draft_bodies, draft_body_quads
 from .curation import Curation, CurationError
 from .divisions import DIVISIONS_FILE as DIVISIONS_NATIONAL
 from .divisions import Division as NationalDivision
 from .divisions import NationalGazetteer, PlaceMention, load_national_gazetteer
 from .extractor import UNRESOLVED, Extraction, Extractor
-from .facts import iri
+from .facts import body_slug, iri
 from .gazetteer import Division, Gazetteer, load_gazetteer
 from ..namespaces import PK, PKR
 from ..rdf import Quad, division_quads, fact_quads, reference_quads, to_dataset
@@ -366,6 +374,19 @@ _DOCUMENT_NOUN_PHRASE = re.compile(
     r"(?P<noun>(?:joint\s+)?(?:circular|notice|guidelines?|guiding\s+opinions?|opinions?|plan|work\s+plan|"
     r"implementation\s+plan|reply|decision|document|programme))\b")
 _APPROVING_DECISION = re.compile(r"\b(?:approv\w*|agreed|agrees)\b", re.I)
+_BATCH = re.compile(
+    r"\b(?P<ord>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\s+batch\b", re.I)
+_ORDINALS = {w: i for i, w in enumerate("first second third fourth fifth sixth seventh eighth ninth tenth".split(), start=1)}
+
+
+def _ordinal(word: str) -> int | None:
+    word = word.lower()
+    if word in _ORDINALS:
+        return _ORDINALS[word]
+    digits = re.match(r"\d+", word)
+    return int(digits.group()) if digits else None
+
+
 _APPROVING = re.compile(r"\b(?:approv\w*|designated|selected|named|confirmed)\b", re.I)
 _STARTING = re.compile(r"\b(?:launch\w*|start\w*|began|begun|begin\w*|kick\w* off|initiat\w*|introduc\w*|rolled out|set up)\b", re.I)
 _PROVINCIAL_UNITS = {"free trade zone", "free trade port", "province"}
@@ -649,7 +670,14 @@ class _Detector:
                 programme["established_by"] = [{"policy": f"policy/{self.policy_id}", **_anchor(self.source, establishing)}]
             else:
                 self.notes.append("no sentence names the programme with a verb such as launch, establish or approve: the policy is not linked to it")
+            batches = self._batches()
+            if batches:
+                data["batches"] = [entry for entry, _sentences in batches]
             zones = self._zone_entries()
+            for zone in zones:
+                for entry, sentences in batches:
+                    if any(s.start <= self._zone_start(zone) < s.end for s in sentences):
+                        zone["in"].append(f"batch/{entry['id']}")
             if zones:
                 data["zones"] = zones
             issuing = self._issuing_sentences(unresolved_bodies)
@@ -664,7 +692,7 @@ class _Detector:
                 "no programme name found (a name such as '... pilot zones', 'pilot cities for ...', '... demonstration zone', "
                 "'pilot free trade zones'): no programme, zones or declared counts"
             )
-        if how == "none":
+        if how == "none" and not ("tasks" in policy or "objectives" in policy):
             # no policy: the programme stands alone, and its facts are about it
             data["policies"] = secondary
             programme.pop("established_by", None)
@@ -719,8 +747,10 @@ class _Detector:
                 self.description_type = "approval"
                 self.notes.append("the text states no policy title: the policy is the approval it reports")
                 return approving, f"Approval of the {programme}", "description"
-            self.notes.append("the text names no policy document and no approval: no policy is added")
-            return self.programme_span, "", "none"
+            self.notes.append("the text names no policy document and no approval: a policy is added only for the tasks "
+                              "or objectives it states, described by the programme")
+            evidence = next((s for s in self.sentences if self._names_programme(s) and not self._is_furniture(s)), self.programme_span)
+            return evidence, f"Decision on the {programme}", "none"
         self.notes.append("the text states no policy title and names no programme: the policy is labelled with the headline")
         return headline, clean_label(headline.of(self.text)), "headline"
 
@@ -915,6 +945,8 @@ class _Detector:
                 programme["started_on"] = _anchor(self.source, started)
         declared, seen = [], {}
         for s in pilot_sentences:
+            if _BATCH.search(self.text, s.start, s.end):
+                continue  # a batch's counts are the batch's (see _batches)
             for count in patterns.find_counts(self.text, s):
                 if count.kind not in seen:
                     seen[count.kind] = count.value
@@ -1099,7 +1131,10 @@ class _Detector:
         slug ("zone/taizhou-city-331000"), so that two texts never share a zone IRI for two places."""
         self._designate()
         entries = []
+        self._zone_spans: dict[tuple[str, int], int] = {}
         for span, kind, ident in self.designated:
+            anchor = _anchor(self.source, span)
+            self._zone_spans[anchor["quote"], anchor.get("occurrence", 1)] = span.start
             entry: dict[str, Any] = {"zone": ident}
             if kind == "division":
                 division = self.division(ident)
@@ -1118,6 +1153,44 @@ class _Detector:
                 entry["approved_on"] = _anchor(self.source, approved)
             entries.append(entry)
         return entries
+
+    def _zone_start(self, zone: dict[str, Any]) -> int:
+        return self._zone_spans[zone["quote"], zone.get("occurrence", 1)]
+
+    def _batches(self) -> list[tuple[dict[str, Any], list[Span]]]:
+        """The batches the text names ("a second batch of seven ... pilot zones", "the first batch
+        includes ..."): a ``batches`` entry per ordinal, with the counts and the approval date its
+        sentence states, and the sentences whose zones belong to it (the batch's sentence and a list
+        of places right after it)."""
+        found: dict[int, tuple[dict[str, Any], list[Span]]] = {}
+        designating = self.designating_sentences()
+        for i, sentence in enumerate(self.sentences):
+            if self._is_furniture(sentence):
+                continue
+            m = _BATCH.search(self.text, sentence.start, sentence.end)
+            if m is None or not (self._names_programme(sentence) or _PILOT_OR_BATCH.search(self.text, sentence.start, sentence.end)):
+                continue
+            number = _ordinal(m.group("ord"))
+            if number is None:
+                continue
+            span = Span(m.start(), m.end())
+            if number not in found:
+                entry: dict[str, Any] = {"id": f"{self.programme_id}-batch-{number}"[:80], "programme": f"programme/{self.programme_id}",
+                                         "number": number, "label": f"Batch {number} of the {clean_label(self.source.quote(self.programme_span))}",
+                                         **_anchor(self.source, span)}
+                declared = [_anchor(self.source, c.span) for c in patterns.find_counts(self.text, sentence) if c.kind == "zones"][:1]
+                if declared:
+                    entry["declared"] = declared
+                if _APPROVING.search(self.text, sentence.start, sentence.end):
+                    approved = self._absolute_date(sentence)
+                    if approved is not None:
+                        entry["approved_on"] = _anchor(self.source, approved)
+                found[number] = (entry, [sentence])
+            else:
+                found[number][1].append(sentence)
+            following = self.sentences[i + 1 : i + 3]
+            found[number][1].extend(s for s in following if s in designating and self._is_place_list(s))
+        return [found[n] for n in sorted(found)]
 
     def _sentence_of(self, span: Span) -> Span | None:
         return next((s for s in self.sentences if s.start <= span.start < s.end), None)
@@ -1219,12 +1292,18 @@ def ingest(
     if not lines(source.text):
         raise IngestInputError(f"{path}: the text is empty")
     gaz = gazetteer or load_gazetteer()
+    national = national or load_national_gazetteer()
+    # local bodies the text names ("Hebei Provincial Department of Commerce"): bodies of the draft
+    finder = BodyFinder(gaz, national)
+    local = finder.local_bodies(source.text)
+    base_gaz, gaz = gaz, gaz.with_bodies(local)
     title = title if title and title.strip() else None
     issued = parse_date_option(date) if date is not None else None
     if url is not None:
         check_url(url)
-    detector = _Detector(source, gaz, title, issued, url, national or load_national_gazetteer())
+    detector = _Detector(source, gaz, title, issued, url, national)
     unknown_bodies, unknown_places = detector.unknown_names()
+    unknown_bodies = _explain_unresolved_local(unknown_bodies, finder.unresolved)
     ambiguous_places = detector.ambiguous_places()
     if curation is None:
         unresolved_spans = [Span(u.start, u.end) for u in unknown_bodies]
@@ -1259,11 +1338,13 @@ def ingest(
         )
     graph = draft_graph(source.doc_id)
     extraction.facts.graph = graph
-    added = detector.draft_divisions(extraction.divisions_used)
+    local_used = draft_bodies(extraction.bodies_used, local)
+    added = detector.draft_divisions(extraction.divisions_used | {b.jurisdiction for b in local_used})
     quads = fact_quads(extraction.facts) + [q for d in added.values() for q in division_quads(d, graph)]
+    quads += draft_body_quads(local_used, graph)
     check_no_blank_nodes(quads)
     check_evidence(quads, {source.doc_id: source})
-    report = validate_draft(quads, gaz, extraction.zones_used)
+    report = validate_draft(quads, base_gaz, extraction.zones_used)
     return IngestResult(
         source=source,
         graph=graph,
@@ -1278,6 +1359,17 @@ def ingest(
         report=report,
         ambiguous_places=ambiguous_places,
     )
+
+
+def _explain_unresolved_local(unknown: list[Unresolved], unresolved: list[UnresolvedLocal]) -> list[Unresolved]:
+    """Say why a local body's name is unknown: its place could not be resolved (ambiguous, no code)."""
+    out = []
+    for u in unknown:
+        why = next((r for r in unresolved if r.start < u.end and u.start < r.end), None)
+        if why is not None and not u.note:
+            u = replace(u, note=f"a local body ({why.function}) whose place “{why.place}” is not resolved: {why.reason}")
+        out.append(u)
+    return out
 
 
 def validate_draft(quads: list[Quad], gaz: Gazetteer, zones_used: set[str]) -> ValidationReport:
@@ -1345,7 +1437,7 @@ def _findings(extraction: Extraction, gaz: Gazetteer, declaring: dict[URIRef, Sp
     doc = iri(f"source/{source.doc_id}")
     found["bodies"] = []
     for body in facts.objects(doc, PK.mentions):
-        b = gaz.bodies[str(body).rsplit("/", 1)[1]]
+        b = gaz.bodies[body_slug(body)]
         found["bodies"].append(Finding("bodies", b.name_en, str(body), source.quote(first(body)), first(body).start, first(body).end))
     found["responsibilities"] = [finding("responsibilities", n) for n in facts.subjects_of_type(PK.Responsibility)]
     found["dates"], found["counts"] = [], []

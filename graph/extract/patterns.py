@@ -146,7 +146,7 @@ _COUNT_NOUNS = {
     "provinces": r"(?:provinces)",
 }
 _COUNT = re.compile(
-    rf"\b(?P<n>{NUMBER}) (?:(?:[a-z]+-)?[a-z]+ ){{0,2}}?(?P<noun>{'|'.join(f'(?P<{k}>{v})' for k, v in _COUNT_NOUNS.items())})\b",
+    rf"\b(?P<n>{NUMBER}) (?:(?:[a-z]+-)?[a-z]+ ){{0,4}}?(?P<noun>{'|'.join(f'(?P<{k}>{v})' for k, v in _COUNT_NOUNS.items())})\b",
     re.IGNORECASE,
 )
 
