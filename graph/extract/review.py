@@ -257,7 +257,7 @@ def findings_of(result: IngestResult, data: dict[str, Any]) -> list[ReviewFindin
             entries[(issuer.get("body"), "issues", str(iri(f"policy/{e['id']}")))] = (
                 f"{where}.issued_by[{k}]", ["policies", i, "issued_by", k])
     for node in facts.subjects_of_type(PK.Responsibility):
-        body = str(facts.objects(node, PK.body)[0]).rsplit("/", 1)[1]
+        body = _path(str(facts.objects(node, PK.body)[0])).split("/")[1]  # body/SLUG, or body/SLUG/DOC (collective)
         role = str(facts.objects(node, PK.role)[0]).rsplit("/", 1)[1]
         subject = str(facts.objects(node, PK.subject)[0])
         origins = {str(o) for o in facts.objects(node, PK.extractedBy)} or {"pattern"}
@@ -267,7 +267,8 @@ def findings_of(result: IngestResult, data: dict[str, Any]) -> list[ReviewFindin
         requires = [by_node[subject]] if subject in by_node else []
         values = {"body": body, "role": role, "subject": _path(subject),
                   "spans": [[s.start, s.end] for s in spans]}
-        correctable = CORRECTABLE["responsibility"]
+        # a report to another body names its recipient as subject: not a role to correct
+        correctable = CORRECTABLE["responsibility"] if role != "reports-to" else ()
         if origin == "curation" and (body, role, subject) in entries:
             where, path = entries[(body, role, subject)]
             kind_origin, entry = "curation", where
