@@ -91,11 +91,15 @@ def test_a_rejected_programme_takes_its_zones_and_counts_with_it(elderly):
     programme = next(f for f in findings if f.kind == "programme")
     decisions[programme.id] = Decision("reject")
     written = inclusion(findings, decisions)
+    batches = [f for f in findings if f.kind == "batch"]
     for f in findings:
-        if f.kind in ("zone", "count"):
-            assert written[f.id] == (False, f"left out with the programme “{programme.label}”")
+        if f.kind == "batch" or (f.kind in ("zone", "count") and f.origin == "curation"):
+            # with the programme, or with the batch that goes with it
+            reasons = {f"left out with the programme “{programme.label}”"} | {
+                f"left out with the batch “{b.label}”" for b in batches}
+            assert written[f.id][0] is False and written[f.id][1] in reasons, f.label
     data = reviewed_curation(review["curation"], findings, decisions, text=ELDERLY.read_text(encoding="utf-8"))
-    assert "programmes" not in data and "zones" not in data
+    assert "programmes" not in data and "zones" not in data and "batches" not in data
     draft = ingest_with(ELDERLY, data)
     assert draft.found["programme"] == [] and draft.found["zones"] == [] and draft.found["counts"] == []
     assert len(draft.found["policy"]) == 1
