@@ -698,6 +698,9 @@ class _Detector:
             programme.pop("established_by", None)
             subjects.pop("within", None)
         data["subjects"] = subjects
+        # roles read as news and notices write them ("The NDRC approved ...", "under the guidance of"):
+        # see patterns.find_responsibilities(lenient=True); the seeds' curation files keep the seeds' reading
+        data["patterns"] = {"roles": "lenient"}
         return data
 
     # ---------------------------------------------------------------- title, type, issuer, dates
@@ -838,7 +841,7 @@ class _Detector:
         out: list[tuple[str, Span]] = []
         for sentence in self._issue_cue_sentences() if sentences is None else sentences:
             in_sentence = [b for b in bodies if b.span in sentence]
-            for body, predicate in patterns._agent_predicates(self.text, sentence, in_sentence):
+            for body, predicate in patterns._agent_predicates(self.text, sentence, in_sentence, lenient=True):
                 if body.slug.startswith(UNRESOLVED):
                     continue
                 if _ISSUE_CUE.search(self.text, predicate.start, predicate.end) and body.slug not in [o for o, _ in out]:
@@ -1217,7 +1220,7 @@ class _Detector:
     def _issuing_sentences(self, unresolved_bodies: list[Span]) -> list[Span]:
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(unresolved_bodies)]
-        return [s for s in self.sentences if any(f.role == "issues" for f in patterns.find_responsibilities(self.text, s, bodies))]
+        return [s for s in self.sentences if any(f.role == "issues" for f in patterns.find_responsibilities(self.text, s, bodies, lenient=True))]
 
 
 class _DivisionsByCode(Mapping[str, Division]):
