@@ -110,7 +110,6 @@ def ingest(files: tuple[str, ...], title: str | None, date: str | None, url: str
     sys.exit(EXIT_OK)
 
 
-
 _ONE_TEXT_OPTIONS = {"title": "--title", "date": "--date", "url": "--url", "curation": "--curation", "output": "--output",
                      "stage": "--stage", "server": "--server"}
 

@@ -268,7 +268,12 @@ def run_processes(jobs: Sequence[TextJob], workers: int, deliver: Deliver, job_f
         broken: dict[int, str] = {}
         pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_pool_worker, initargs=(started,))
         try:
-            futures = {pool.submit(_pool_job, job_fn, job): i for i, job in batch.items()}
+            futures = {}
+            for i, job in batch.items():
+                try:
+                    futures[pool.submit(_pool_job, job_fn, job)] = i
+                except BrokenProcessPool as err:  # a worker died while the jobs were handed out
+                    broken[i] = str(err)
             waiting = set(futures)
             while waiting:
                 done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
@@ -341,7 +346,7 @@ def run_dask(jobs: Sequence[TextJob], deliver: Deliver, *, scheduler: str | None
         if scheduler:
             try:
                 client = distributed.Client(scheduler, timeout=connect_timeout)
-            except (OSError, TimeoutError) as err:
+            except (OSError, TimeoutError, ValueError) as err:
                 raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from err
             where = f"the Dask scheduler at {scheduler}"
         else:
@@ -396,6 +401,13 @@ def _write_atomically(target: Path, data: bytes) -> None:
         raise
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def run_batch(
     texts: Sequence[Path],
     *,
@@ -439,6 +451,9 @@ def run_batch(
         if progress is not None:
             progress(outcome)
 
+    # The longest texts first, so that no long text starts last and runs alone; the files
+    # and the summary do not depend on the order.
+    batch = sorted(batch, key=lambda job: (-_size(job.path), job.index))
     started = time.perf_counter()
     if scheduler or dask_local:
         workers = jobs or default_jobs(len(batch))
@@ -450,7 +465,7 @@ def run_batch(
         if batch:
             run_processes(batch, used, deliver, job_fn)
         runner = f"{used} worker process(es)"
-    missing = [batch[i].name for i, o in enumerate(outcomes) if o is None]
+    missing = [job.name for job in batch if outcomes[job.index] is None]
     if missing:  # cannot happen: every runner delivers each job once
         raise RuntimeError(f"no outcome for {', '.join(missing)}")
     return BatchResult([o for o in outcomes if o is not None], time.perf_counter() - started, runner, used)
