@@ -14,7 +14,10 @@ The pieces, top-down:
   needs only to read the texts.
 * :func:`run_processes` runs the jobs on a ``ProcessPoolExecutor`` of the
   ``spawn`` context (no fork of a process that holds threads), the gazetteers
-  loaded by the pool's initializer. A worker that dies (killed, out of memory,
+  loaded by the pool's initializer. Not ``forkserver``: a process has one fork
+  server, whose preloaded modules the server's query workers set
+  (:mod:`pilotkg.server.workers`); a batch run in the same process would change
+  them. A spawned worker costs about a second of imports, once per run. A worker that dies (killed, out of memory,
   a crash in native code) breaks the pool: the texts that were running are
   retried each alone in a fresh pool, so the text that kills its worker is
   reported as that text's failure and the others are ingested.
