@@ -108,6 +108,9 @@ def test_folder_run_summary_rows_failures_and_exit_code(jobs1, corpus):
     stems = [n[:-4] for n in TEXTS]
     assert names == sorted([f"{s}.draft.trig" for s in stems] + [f"{s}.draft.report.txt" for s in stems])
     assert not list(corpus.glob("*.draft.trig"))  # --output-dir: nothing beside the texts
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert (folder / "coastal_wetland_pilot.draft.trig").stat().st_mode & 0o777 == 0o666 & ~mask  # as open() makes it
     report = (folder / "coastal_wetland_pilot.draft.report.txt").read_text(encoding="utf-8")
     assert report.startswith("Ingested coastal_wetland_pilot.txt into the draft graph")
     assert "“Ministry of Ecology and Environment” at 189–224" in report

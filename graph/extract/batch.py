@@ -392,12 +392,28 @@ class BatchResult:
         return max((o.exit_code for o in self.outcomes), default=EXIT_OK)
 
 
+_UMASK: list[int] = []
+
+
+def _file_mode() -> int:
+    """The mode a plain ``open(..., "w")`` gives (0o666 less the umask), for the files
+    written through a temporary file (which ``mkstemp`` makes 0o600)."""
+    if not _UMASK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        _UMASK.append(mask)
+    return 0o666 & ~_UMASK[0]
+
+
 def _write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target`` and rename it: a file is
+    either the previous one or complete, never half written."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
