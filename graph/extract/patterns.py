@@ -321,6 +321,8 @@ def _acting_bodies(text: str, sentence: Span, ordered: Sequence[BodyMention], le
         after = text[body.span.end : sentence.end]
         if _PASSIVE_BY.search(before):
             acting.append((body, "passive"))
+        elif lenient and acting and acting[-1][0].span == body.span:
+            acting.append((body, "listed"))  # one phrase naming several bodies ("the three departments")
         elif acting and acting[-1][0] is ordered[i - 1] and list_join.match(text[ordered[i - 1].span.end : body.span.start]):
             acting.append((body, "listed"))
         elif _CLAUSE_LEAD.search(before) and (modal_after.match(after) or before.rstrip().endswith("Support")):
@@ -346,6 +348,10 @@ def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention], 
     end); a passive body's predicate is the clause before its "by".
     """
     ordered = sorted(bodies, key=lambda b: b.span)
+    if lenient:  # "the National Development and Reform Commission (NDRC)": one mention, not two
+        ordered = [b for i, b in enumerate(ordered) if not (
+            i and ordered[i - 1].slug == b.slug and re.fullmatch(r"\s*\(\s*", text[ordered[i - 1].span.end : b.span.start])
+            and text[b.span.end : b.span.end + 1] == ")")]
     acting = _acting_bodies(text, sentence, ordered, lenient)
     out: list[tuple[BodyMention, Span]] = []
     for k, (body, how) in enumerate(acting):
@@ -362,7 +368,7 @@ def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention], 
         elif how == "listed":
             predicate = out[-1][1]
         else:
-            following = [b.span.start for b, h in acting[k + 1 :] if h == "active"]
+            following = [b.span.start for b, h in acting[k + 1 :] if h == "active" and b.span.start >= body.span.end]
             if lenient and k + 1 < len(acting) and acting[k + 1][1] == "active" and list_join_between(text, body, acting, k):
                 following = following[1:]  # the next agent is listed with this one: they share the verb
             predicate = Span(body.span.end, following[0] if following else sentence.end)
