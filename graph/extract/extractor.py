@@ -450,10 +450,20 @@ class Extractor:
         used_rejections: set[str] = set()
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(self.unresolved_bodies)]
+        # a phrase that names several bodies named before ("the three departments"): a mention of each
+        for i, group in enumerate(self.cur.mapping("patterns").get("groups") or []):
+            where = f"patterns.groups[{i}]"
+            span = self.cur.span(group, where)
+            for slug in self.cur.require(group, "bodies", where):
+                self._body(slug, where)
+                bodies.append(patterns.BodyMention(slug, span))
         rules = self._subject_rules()
+        reading = self.cur.mapping("patterns").get("roles", "seeds")
+        if reading not in ("seeds", "lenient"):
+            raise self._err("patterns.roles", f"{reading!r} must be 'seeds' or 'lenient'")
         for paragraph in lines(self.text):
             for sentence in sentences(self.text, paragraph):
-                for found in patterns.find_responsibilities(self.text, sentence, bodies):
+                for found in patterns.find_responsibilities(self.text, sentence, bodies, lenient=reading == "lenient"):
                     if found.body.startswith(UNRESOLVED) or (found.recipient or "").startswith(UNRESOLVED):
                         self.out.unresolved.append(found)
                         continue

@@ -99,6 +99,14 @@ class Body:
     function: str | None = None  # a local body's function ("government", "commerce", ...)
 
 
+def _common_noun_phrase(name: str) -> bool:
+    """"the provincial government", "the government": no word but the article is capitalised."""
+    words = name.split()
+    if words and words[0] in ("The", "the"):
+        words = words[1:]
+    return bool(words) and all(w[:1].islower() for w in words)
+
+
 @dataclass(frozen=True)
 class Division:
     """An administrative division from ``divisions.csv``; ``parent`` is None for a province-level division."""
@@ -197,6 +205,19 @@ class Gazetteer:
         gazetteer = cls(bodies, divisions, zones, body_files)
         gazetteer._check_names()
         return gazetteer
+
+    def without_generic_aliases(self) -> "Gazetteer":
+        """This gazetteer without the aliases of single bodies that are common-noun phrases
+        ("the provincial government" for one seed's provincial government): a text the
+        gazetteer was not written for means its own province by them. Collective bodies keep
+        theirs ("provincial governments")."""
+        bodies = {}
+        changed = False
+        for slug, body in self.bodies.items():
+            kept = body.aliases if body.collective else tuple(a for a in body.aliases if not _common_noun_phrase(a))
+            changed |= kept != body.aliases
+            bodies[slug] = replace(body, aliases=kept) if kept != body.aliases else body
+        return Gazetteer(bodies, self.divisions, self.zones, self.body_files) if changed else self
 
     def with_bodies(self, extra: dict[str, Body]) -> "Gazetteer":
         """This gazetteer with more bodies (the local bodies a text names, read by
