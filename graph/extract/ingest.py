@@ -387,6 +387,9 @@ def _ordinal(word: str) -> int | None:
     return int(digits.group()) if digits else None
 
 
+_TITLE_AUTHORS = re.compile(
+    r"(?:The\s+)?(?:[A-Z][\w'’\-]*\s+){0,4}?(?:Opinions?|Notice|Circular|Plans?|Programme|Program|Reply|Decision|Guidelines?|"
+    r"Measures|Scheme|Approval|Letter)\s+(?:of|by|from)\s+(?P<authors>.+?)\s+(?:on|for|about|regarding|concerning)\s")
 _BODY_GROUP = re.compile(
     rf"\b[Tt]he (?P<n>{patterns.NUMBER}) (?:(?:central|government|state|national|other)\s+)?"
     r"(?:departments|ministries|agencies|bodies|authorities|regulators|organizations|organisations|institutions|commissions)\b")
@@ -634,6 +637,10 @@ class _Detector:
         others = self._other_titles(title_span)
         own_sentences = [c for c in self._issue_cue_sentences() if not any(c.start <= t.span.start < c.end for t in others)]
         issuers = self._issuers(unresolved_bodies, own_sentences)
+        if how in ("line", "quoted", "written", "option"):
+            # "Reply of the State Council on ...", "Notice of the Ministry of Ecology and Environment on ...":
+            # the bodies the title names as its authors
+            issuers += [i for i in self._title_issuers(title_span) if i[0] not in {s for s, _ in issuers}]
         if how == "description" and self.description_type == "approval":
             # the approval the text reports is issued by the bodies that approve
             issuers += [i for i in self._issuers(unresolved_bodies, [title_span], cue=_APPROVING_DECISION) if i[0] not in {s for s, _ in issuers}]
@@ -859,6 +866,22 @@ class _Detector:
                 entry["issued_on"] = _anchor(self.source, issued_on)
             entries.append(entry)
         return entries
+
+    def _title_issuers(self, title: Span) -> list[tuple[str, Span]]:
+        """The bodies a title names as its authors: between "of"/"by" after the document noun and
+        the "on"/"for"/"about" that opens the subject ("Opinions of the CPC Central Committee and the
+        State Council on ...")."""
+        m = _TITLE_AUTHORS.match(self.text, title.start, title.end)
+        if m is None:
+            return []
+        out: list[tuple[str, Span]] = []
+        for mention in self.gaz.find_mentions(self.text, m.start("authors"), m.end("authors"), kinds=("body",)):
+            if re.search(r"[A-Z][\w'’\-]*\s+of\s+(?:the\s+)?$", self.text[m.start("authors") : mention.start]):
+                continue  # "the Leading Group of the State Council": part of another body's name
+            body = self.gaz.bodies[mention.slug_or_code]
+            if body.kind != "media" and not body.collective and body.slug not in [o for o, _ in out]:
+                out.append((body.slug, title))
+        return out
 
     def _issuers(self, unresolved_bodies: list[Span], sentences: list[Span] | None = None,
                  cue: re.Pattern[str] = _ISSUE_CUE) -> list[tuple[str, Span]]:
