@@ -23,7 +23,7 @@ def _echo_err(message: str) -> None:
 
 
 @click.command("ingest")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--title", help="The policy's title, when the text's first line is not it (evidence: the title in the text, else the first line).")
 @click.option("--date", "date", help="The policy's issue date (YYYY-MM-DD, YYYY-MM, YYYY); stated as pk:issuedOn only if the text states it.")
 @click.option("--url", help="Where the text was published (dcterms:source of the source document).")
@@ -36,9 +36,20 @@ def _echo_err(message: str) -> None:
 @click.option("--stage", is_flag=True, help="Also POST the draft to SERVER/imports as a staged import (needs --server and --token).")
 @click.option("--server", help="Root URL of a running pilotkg server, e.g. http://127.0.0.1:8080 (for --stage).")
 @click.option("--token", envvar="PILOTKG_TOKEN", show_envvar=True, help="Curator bearer token for --stage.")
-def ingest(file: str, title: str | None, date: str | None, url: str | None, curation: str | None, output: str | None,
-           report_fmt: str, stage: bool, server: str | None, token: str | None) -> None:
-    """Extract a draft graph from FILE, a text that is not in seeds/.
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Batch: worker processes (default: the CPU count, capped by the number of texts; with --dask local, its workers).")
+@click.option("--output-dir", type=click.Path(file_okay=False), default=None,
+              help="Batch: write NAME.draft.trig and NAME.draft.report.txt|json here instead of beside each text.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Batch: run the texts on the Dask distributed scheduler at ADDRESS (needs pilotkg[dask]; the workers read the texts by path).")
+@click.option("--dask", "dask_mode", type=click.Choice(["local"]), default=None,
+              help="Batch: run the texts on a local Dask cluster started for the run (needs pilotkg[dask]).")
+@click.option("--quiet", "-q", is_flag=True, help="Batch: no progress bar (the final line is printed anyway).")
+def ingest(files: tuple[str, ...], title: str | None, date: str | None, url: str | None, curation: str | None, output: str | None,
+           report_fmt: str, stage: bool, server: str | None, token: str | None, jobs: int | None, output_dir: str | None,
+           scheduler: str | None, dask_mode: str | None, quiet: bool) -> None:
+    """Extract a draft graph from FILE, a text that is not in seeds/; or, given a
+    folder or several files, from each of their texts in parallel (batch mode).
 
     Runs the extraction pipeline of the build with generic rules in place of a
     curation file: the policy (the title), its tasks (the outline), objectives,
@@ -51,8 +62,20 @@ def ingest(file: str, title: str | None, date: str | None, url: str | None, cura
     https://w3id.org/pilotkg/id/graph/draft/DOC) as TriG, prints the report and
     the SHACL validation of the draft with the reference graph.
 
+    Batch mode (a folder's *.txt, several files, or any of --jobs, --output-dir,
+    --scheduler, --dask, --quiet): one draft and one report per text, a progress
+    bar on a terminal, a summary table (or with --report json one JSON
+    document); the exit code is the worst of the texts'.
+
     Exit 0 if the draft conforms, 1 if it has violations, 2 on unusable input.
     """
+    if len(files) > 1 or Path(files[0]).is_dir() or any(
+        (jobs is not None, output_dir, scheduler, dask_mode, quiet)
+    ):
+        sys.exit(_ingest_batch(files, dict(title=title, date=date, url=url, curation=curation, output=output, stage=stage,
+                                           server=server, report_fmt=report_fmt, jobs=jobs, output_dir=output_dir,
+                                           scheduler=scheduler, dask_mode=dask_mode, quiet=quiet)))
+    file = files[0]
     if stage and not (server and token):
         _echo_err("--stage needs --server URL and --token TOKEN (or PILOTKG_TOKEN)")
         sys.exit(EXIT_BAD_INPUT)
@@ -86,3 +109,24 @@ def ingest(file: str, title: str | None, date: str | None, url: str | None, cura
     click.echo(f"Staged import: {location}")
     sys.exit(EXIT_OK)
 
+
+_ONE_TEXT_OPTIONS = {"title": "--title", "date": "--date", "url": "--url", "curation": "--curation", "output": "--output",
+                     "stage": "--stage", "server": "--server"}
+
+
+def _ingest_batch(files: tuple[str, ...], given: dict) -> int:
+    """Batch mode: refuse the options of one text, then hand over to :mod:`.extract.batch`."""
+    from .extract import batch
+
+    for name, flag in _ONE_TEXT_OPTIONS.items():
+        if given.get(name):
+            _echo_err(f"{flag} applies to one text; a batch (a folder or several files) takes --output-dir, --jobs, --report")
+            return EXIT_BAD_INPUT
+    if given["scheduler"] and given["dask_mode"]:
+        _echo_err("give either --scheduler ADDRESS or --dask local, not both")
+        return EXIT_BAD_INPUT
+    if given["scheduler"] and given["jobs"] is not None:
+        _echo_err("--jobs does not apply to --scheduler: the cluster's workers run the texts")
+        return EXIT_BAD_INPUT
+    return batch.main(files, output_dir=given["output_dir"], report=given["report_fmt"], jobs=given["jobs"],
+                      scheduler=given["scheduler"], dask_local=given["dask_mode"] == "local", quiet=given["quiet"])

@@ -158,6 +158,9 @@ def _closed_reasonable(work: Graph) -> Graph:
     reasoner = reasonable.PyReasoner()
     reasoner.from_graph([(encode(s), encode(p), encode(o)) for s, p, o in given])
     output = reasoner.reason()  # every triple, loaded and inferred
+    # A PyReasoner may only be dropped on the thread that made it: drop it here, not
+    # when a frame a profiler took (a Dask worker samples its threads) is freed elsewhere.
+    del reasoner
     triples = given | {(original.get(s, s), original.get(p, p), original.get(o, o)) for s, p, o in output}
     closed = Graph()
     closed.addN((s, p, o, closed) for s, p, o in triples)

@@ -354,7 +354,8 @@ def test_highland_known_body_programme_tasks(highland):
     assert objects(highland, prog, PK.endDate) == {Literal("2027", datatype=GYEAR)}
     assert objects(highland, prog, PK.declaredTaskCount) == {Literal(3, datatype=INTEGER)}
     policy = I("policy/decision-on-the-highland-agriculture-green-development-pilot")
-    # the text names no policy document: a description of the decision it reports, never the headline
+    # the text names no policy document and no approval: a policy only for the tasks it states,
+    # described by the programme, never the headline
     assert subjects_of_type(highland, PK.Policy) == {policy}
     assert objects(highland, policy, RDFS_LABEL) == {Literal("Decision on the Highland Agriculture Green Development Pilot Zones", lang="en")}
     assert not objects(highland, policy, PK.policyType)

@@ -107,9 +107,13 @@ def test_taizhou_is_reported_ambiguous_with_its_candidates_and_never_added(elder
         ("321200", "Taizhou City", "Jiangsu"), ("331000", "Taizhou City", "Zhejiang")]
     assert not any("taizhou" in str(t) or t in (I("division/321200"), I("division/331000"))
                    for q in elderly.quads for t in q[:3])
-    # four areas declared, three named: SHACL warns, as for any shorter enumeration
-    assert objects(elderly, I(ELDERLY_PROGRAMME), PK.declaredZoneCount) == {Literal(4, datatype=_ns.XSD.integer)}
-    assert [r for r in elderly.report.warnings if r.shape and r.shape.endswith("PilotProgrammeShape-namedZones")]
+    # "four areas as the first batch": the batch declares four, three are named: SHACL warns,
+    # as for any shorter enumeration; the named zones are the batch's and the programme's
+    batch = I(ELDERLY_PROGRAMME.replace("programme/", "batch/") + "-batch-1")
+    assert objects(elderly, batch, PK.declaredZoneCount) == {Literal(4, datatype=_ns.XSD.integer)}
+    assert objects(elderly, batch, PK.batchOf) == {I(ELDERLY_PROGRAMME)}
+    assert objects(elderly, batch, PK.hasZone) == {I("zone/shenyang"), I("zone/ordos"), I("zone/honghe-hani-and-yi-autonomous-prefecture")}
+    assert [r for r in elderly.report.warnings if r.shape and r.shape.endswith("PilotBatchShape-namedZones")]
 
 
 def test_the_dateline_and_the_province_are_not_zones_and_no_place_is_unknown(elderly):

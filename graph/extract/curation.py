@@ -121,4 +121,5 @@ SECTIONS = {
     "reject",
     "subjects",
     "links",
+    "patterns",
 }

@@ -434,9 +434,12 @@ class Extractor:
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(self.unresolved_bodies)]
         rules = self._subject_rules()
+        reading = self.cur.mapping("patterns").get("roles", "seeds")
+        if reading not in ("seeds", "lenient"):
+            raise self._err("patterns.roles", f"{reading!r} must be 'seeds' or 'lenient'")
         for paragraph in lines(self.text):
             for sentence in sentences(self.text, paragraph):
-                for found in patterns.find_responsibilities(self.text, sentence, bodies):
+                for found in patterns.find_responsibilities(self.text, sentence, bodies, lenient=reading == "lenient"):
                     if found.body.startswith(UNRESOLVED) or (found.recipient or "").startswith(UNRESOLVED):
                         self.out.unresolved.append(found)
                         continue

@@ -146,7 +146,7 @@ _COUNT_NOUNS = {
     "provinces": r"(?:provinces)",
 }
 _COUNT = re.compile(
-    rf"\b(?P<n>{NUMBER}) (?:(?:[a-z]+-)?[a-z]+ ){{0,2}}?(?P<noun>{'|'.join(f'(?P<{k}>{v})' for k, v in _COUNT_NOUNS.items())})\b",
+    rf"\b(?P<n>{NUMBER}) (?:(?:[a-z]+-)?[a-z]+ ){{0,4}}?(?P<noun>{'|'.join(f'(?P<{k}>{v})' for k, v in _COUNT_NOUNS.items())})\b",
     re.IGNORECASE,
 )
 
@@ -307,22 +307,35 @@ class ResponsibilityMention:
     recipient: str | None = None  # for role "reports-to": the body reported to
 
 
-def _acting_bodies(text: str, sentence: Span, ordered: Sequence[BodyMention]) -> list[tuple[BodyMention, str]]:
-    """The bodies that act in a sentence, each with how: "active", "passive" or "listed"."""
+def _acting_bodies(text: str, sentence: Span, ordered: Sequence[BodyMention], lenient: bool = False) -> list[tuple[BodyMention, str]]:
+    """The bodies that act in a sentence, each with how: "active", "passive" or "listed".
+
+    ``lenient`` reads news and notices as well as the seeds: a verb in the simple past or
+    present right after the agent ("The NDRC approved ..."), and a list of agents whose
+    verb follows the last one ("the NDRC (NDRC), the MIIT and the CAC jointly approved")."""
     acting: list[tuple[BodyMention, str]] = []
+    modal_after = _VERB_AFTER if lenient else _MODAL_AFTER
+    list_join = _LIST_JOIN_LENIENT if lenient else _LIST_JOIN
     for i, body in enumerate(ordered):
         before = text[sentence.start : body.span.start]
         after = text[body.span.end : sentence.end]
         if _PASSIVE_BY.search(before):
             acting.append((body, "passive"))
-        elif acting and acting[-1][0] is ordered[i - 1] and _LIST_JOIN.match(text[ordered[i - 1].span.end : body.span.start]):
+        elif acting and acting[-1][0] is ordered[i - 1] and list_join.match(text[ordered[i - 1].span.end : body.span.start]):
             acting.append((body, "listed"))
-        elif _CLAUSE_LEAD.search(before) and (_MODAL_AFTER.match(after) or before.rstrip().endswith("Support")):
+        elif _CLAUSE_LEAD.search(before) and (modal_after.match(after) or before.rstrip().endswith("Support")):
             acting.append((body, "active"))
+        elif lenient and _CLAUSE_LEAD.search(before):
+            # the first of a list whose last member has the verb: "A (A), B and C jointly approved"
+            j = i
+            while j + 1 < len(ordered) and list_join.match(text[ordered[j].span.end : ordered[j + 1].span.start]):
+                j += 1
+            if j > i and modal_after.match(text[ordered[j].span.end : sentence.end]):
+                acting.append((body, "active"))
     return acting
 
 
-def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention]) -> list[tuple[BodyMention, Span]]:
+def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention], lenient: bool = False) -> list[tuple[BodyMention, Span]]:
     """The bodies that act in a sentence, each with the stretch of text that says what it does.
 
     A body acts when it opens a clause and a verb follows ("The NDRC has taken
@@ -333,7 +346,7 @@ def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention]) 
     end); a passive body's predicate is the clause before its "by".
     """
     ordered = sorted(bodies, key=lambda b: b.span)
-    acting = _acting_bodies(text, sentence, ordered)
+    acting = _acting_bodies(text, sentence, ordered, lenient)
     out: list[tuple[BodyMention, Span]] = []
     for k, (body, how) in enumerate(acting):
         if how == "passive":
@@ -350,6 +363,8 @@ def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention]) 
             predicate = out[-1][1]
         else:
             following = [b.span.start for b, h in acting[k + 1 :] if h == "active"]
+            if lenient and k + 1 < len(acting) and acting[k + 1][1] == "active" and list_join_between(text, body, acting, k):
+                following = following[1:]  # the next agent is listed with this one: they share the verb
             predicate = Span(body.span.end, following[0] if following else sentence.end)
         out.append((body, predicate))
     return out
@@ -359,7 +374,15 @@ def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention]) 
 _WEAK_ROLES = ("implements",)
 
 
-def find_responsibilities(text: str, sentence: Span, bodies: Sequence[BodyMention]) -> list[ResponsibilityMention]:
+def list_join_between(text: str, body: BodyMention, acting: list, k: int) -> bool:
+    """True if the agents from ``k`` on are a list ending in one verb ("A, B and C jointly approved")."""
+    j = k
+    while j + 1 < len(acting) and _LIST_JOIN_LENIENT.match(text[acting[j][0].span.end : acting[j + 1][0].span.start]):
+        j += 1
+    return j > k
+
+
+def find_responsibilities(text: str, sentence: Span, bodies: Sequence[BodyMention], *, lenient: bool = False) -> list[ResponsibilityMention]:
     """Responsibilities one sentence assigns: (body, role) pairs with the cue words.
 
     A body that acts with no role cue but with a modal ("should", "shall",
@@ -367,9 +390,9 @@ def find_responsibilities(text: str, sentence: Span, bodies: Sequence[BodyMentio
     """
     found: list[ResponsibilityMention] = []
     in_sentence = [b for b in bodies if b.span in sentence]
-    for body, predicate in _agent_predicates(text, sentence, in_sentence):
+    for body, predicate in _agent_predicates(text, sentence, in_sentence, lenient):
         roles: list[tuple[str, Span]] = []
-        for role, cue in ROLE_CUES.items():
+        for role, cue in (LENIENT_ROLE_CUES if lenient else ROLE_CUES).items():
             m = cue.search(text, predicate.start, predicate.end)
             if m:
                 roles.append((role, Span(m.start(), m.end())))
@@ -390,6 +413,24 @@ def find_responsibilities(text: str, sentence: Span, bodies: Sequence[BodyMentio
     return found
 
 
+# Lenient reading (ingest): what may follow an agent before or as its verb, and the role cues of news
+# and notices ("under the guidance of", "guide", "be in charge of", "released").
+_VERB_AFTER = re.compile(
+    r"^\s*(?:\([^)]*\)\s*)?(?:,\s*)?(?:(?:has|have|had|should|shall|will|must|is|are|was|were|would|may|can|also|jointly|"
+    r"recently|officially|further|then|has\s+been|have\s+been)\s+)*"
+    r"(?:approv\w+|issu\w+|releas\w+|launch\w*|select\w*|designat\w+|nam\w+|led|lead\w*|take\w*|took|coordinat\w+|"
+    r"guid\w+|supervis\w+|monitor\w*|evaluat\w+|inspect\w*|support\w*|fund\w*|organi[sz]\w+|announc\w+|unveil\w*|"
+    r"publish\w*|decid\w+|agree\w*|set|sets|started|starts|implement\w*|carr\w+|formulat\w+|establish\w*|"
+    r"provid\w+|report\w*|promot\w+|encourag\w+|review\w*|check\w*|assess\w*|has|have|had|should|shall|will|must|is|are|was|were)\b",
+    re.I)
+_LIST_JOIN_LENIENT = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*(?:and\s+)?|\s+and\s+|\s+together\s+with\s+|,\s*together\s+with\s+)(?:the\s+)?$", re.I)
+LENIENT_ROLE_CUES: dict[str, re.Pattern[str]] = {
+    **ROLE_CUES,
+    "leads": re.compile(r"\b(?:(?:take|takes|taken|taking|took) (?:the lead|(?:the )?(?:main|overall|primary) responsibility)|"
+                        r"lead(?:s|ing)?\b|led\b|leadership|(?:be|is|are|was|were) in charge)", re.I),
+    "coordinates": re.compile(r"\b(?:coordinat\w*|guid(?:e|es|ed|ing|ance)\b)", re.I),
+    "issues": re.compile(r"\b(?:issued|jointly issued|released|unveiled|promulgated|published)\b", re.I),
+}
 _MODAL = re.compile(r"\b(?:should|shall|are encouraged to|is encouraged to|are permitted to|is permitted to|will)\b", re.I)
 
 
