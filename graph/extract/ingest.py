@@ -364,6 +364,9 @@ _LOCATION_OF_A_THING = re.compile(
     r"(?:\b[A-Z][A-Za-z]*\s+(?:Exchange|Cent(?:er|re)|Company|Group|University|Institute|Academy|Bank|Airport|Hospital|"
     r"Museum|Headquarters|Office|Bureau|Commission|Department|Council|Committee|Association)|\b(?:based|headquartered|"
     r"registered|stationed|housed)|\bheadquarters)\s+(?:in|at)\s+(?:the\s+)?$")
+# "the 14th Five-Year Plan period (2021-2025)": the plan's period, not the programme's
+_PLAN_PERIOD = re.compile(r"Five-Year\s+Plan(?:\s+period)?\s*(?:\(|,\s*)?$|Five-Year\s+Plan\s+\w+\s+\($", re.I)
+_DATE_LABEL = re.compile(r"\b(?:Updated|Published|Date|Released|Posted|Release\s+time|Time)\s*[:：]\s*", re.I)
 _PUBLICATION_LABEL = re.compile(r"\b(?:Published|Updated|Released?|Release time|Posted|Source|Editor|Date)\b|\|", re.I)
 _MONTH_ABBREVIATIONS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 _NEWS_DATELINE = re.compile(
@@ -941,6 +944,16 @@ class _Detector:
         return None
 
     def _dateline(self) -> Span | None:
+        """The page's date: a line that holds only a date (after a label such as "Published:"), or a
+        labelled date in a by-line near the top ("By ZHOU MIN | China Daily | Updated: 2021-07-19 07:32")."""
+        for line in lines(self.text)[:10]:
+            if not self._is_furniture(line) and not _FURNITURE.search(line.of(self.text)):
+                continue
+            for m in _DATE_LABEL.finditer(self.text, line.start, line.end):
+                found = [d for d in patterns.find_dates(self.text, Span(m.end(), line.end))
+                         if d.span.start == m.end() and d.value.datatype in (XSD.date, XSD.gYearMonth)]
+                if found:
+                    return found[0].span
         for line in lines(self.text):
             for d in patterns.find_dates(self.text, line):
                 if d.value.datatype not in (XSD.date, XSD.gYearMonth):
@@ -991,7 +1004,8 @@ class _Detector:
         self.programme_id = _id(label, f"{self.source.doc_id}-programme")
         programme: dict[str, Any] = {"id": self.programme_id, "label": label, **_anchor(self.source, chosen.first)}
         pilot_sentences = [s for s in sentences if _PILOT.search(self.text, s.start, s.end) or self._names_programme(s)]
-        period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)), None)
+        period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)
+                       if not _PLAN_PERIOD.search(self.text, max(0, p.span.start - 40), p.span.start)), None)
         if period:
             programme["period"] = _anchor(self.source, period.span)
         if period is None or period.start is None:
