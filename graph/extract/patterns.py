@@ -317,6 +317,7 @@ def _acting_bodies(text: str, sentence: Span, ordered: Sequence[BodyMention], le
     modal_after = _VERB_AFTER if lenient else _MODAL_AFTER
     list_join = _LIST_JOIN_LENIENT if lenient else _LIST_JOIN
     passive_by = _PASSIVE_BY_LENIENT if lenient else _PASSIVE_BY
+    clause_lead = _CLAUSE_LEAD_LENIENT if lenient else _CLAUSE_LEAD
     for i, body in enumerate(ordered):
         before = text[sentence.start : body.span.start]
         after = text[body.span.end : sentence.end]
@@ -329,9 +330,9 @@ def _acting_bodies(text: str, sentence: Span, ordered: Sequence[BodyMention], le
                 and not re.match(r"\s*and\s", text[ordered[i - 1].span.end : body.span.start])):
             # ("With the approval of the State Council, the PBOC ... issued": the PBOC is no second approver)
             acting.append((body, "listed"))
-        elif _CLAUSE_LEAD.search(before) and (modal_after.match(after) or before.rstrip().endswith("Support")):
+        elif clause_lead.search(before) and (modal_after.match(after) or before.rstrip().endswith("Support")):
             acting.append((body, "active"))
-        elif lenient and _CLAUSE_LEAD.search(before):
+        elif lenient and clause_lead.search(before):
             # the first of a list whose last member has the verb: "A (A), B and C jointly approved"
             j = i
             while j + 1 < len(ordered) and list_join.match(text[ordered[j].span.end : ordered[j + 1].span.start]):
@@ -434,6 +435,11 @@ _VERB_AFTER = re.compile(
     r"provid\w+|report\w*|promot\w+|encourag\w+|review\w*|check\w*|assess\w*|has|have|had|should|shall|will|must|is|are|was|were)\b",
     re.I)
 _LIST_JOIN_LENIENT = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*(?:and\s+)?|\s+and\s+|\s+together\s+with\s+|,\s*together\s+with\s+)(?:the\s+)?$", re.I)
+# a news dateline ("BEIJING, March 4 (Xinhua) -- The GAC ...") also opens a clause
+_CLAUSE_LEAD_LENIENT = re.compile(
+    r"(?:^|[.;:]\s+|,\s+(?:and\s+)?|\bthat\s+|\bwhile\s+|\bwhen\s+|\bSupport\s+|(?:--|—|–)\s*)"
+    r"(?:(?:At the same time|In addition|Meanwhile|In principle),\s+)?(?:the\s+|all\s+|The\s+|All\s+)?$"
+)
 _PASSIVE_BY_LENIENT = re.compile(
     r"\b(?:by|in the charge of|(?:with|upon|after)(?: the)? approval (?:of|from)|under the (?:guidance|leadership|supervision|"
     r"coordination) of|approved by)\s+(?:the\s+)?$", re.I)
