@@ -2,61 +2,33 @@
 is not in ``seeds/`` and has no curation file, into a draft named graph with its
 validation report.
 
-What a curator writes into a seed's curation file, ingest detects with a small
-set of generic rules, writes into a curation built in memory, and hands to the
-same :class:`~pilotkg.graph.extract.Extractor` the build runs. The rules:
+What a curator writes into a seed's curation file, ingest detects with generic
+rules (:class:`_Detector`, with the readings of :mod:`.detect`), writes into a
+curation built in memory, and hands to the same :class:`~.extractor.Extractor`
+the build runs. Every fact of the draft is an entry of that curation (zones of
+new divisions included, as ``zones: {zone, division, extent, label}``), so the
+curation saved as a file reproduces the draft, and a review can accept or
+reject it entry by entry. The rules, in the order :meth:`_Detector.curation`
+applies them (the README's "Ingesting a new text" has them with examples):
 
-* **policy**: the title (``title=``, or the first line that is not page
-  furniture: at least four words, no ``>`` or ``|``) is a ``pk:Policy``, with
-  that line as evidence. A title given by option that is not in the text gets
-  the line as evidence instead (and a note says so). Its type comes from the
-  title's words (Opinions, Notice, Reply, Plan, Programme/Program, Approval).
-* **dates**: a line that holds only a date (``Published: 2023-03-16``,
-  ``(June 8, 2022)``) is the page's ``pk:publishedOn``; ``date=`` becomes the
-  policy's ``pk:issuedOn`` only if the text states that date (else a note:
-  "date given but not in the text").
-* **tasks and objectives**: the document outline (:func:`parse_outline`) gives
-  the policy's tasks; paragraphs opening "By 2026, ..." its objectives.
-* **programme**: the first Title-Case name ending in "Pilot Zone(s)", "Pilot
-  Area(s)", "Pilot Programme/Program", "Pilot Project(s)" (optionally followed
-  by "for/of/on ..."). The policy establishes it when one sentence names it with
-  a verb such as launch, establish, set up, approve. Other names are reported.
-* **counts**: "four areas", "three provinces", "14 tasks" in a sentence that says
-  "pilot" are declared counts of the programme (the first one of each kind;
-  later different values are reported, not added). Without a programme, none.
-* **zones**: in a designating sentence (one that says "pilot" or "batch" and
-  "selected", "designated", "chosen", "approved ... as/to be", "include"), every
-  gazetteer zone, and every division below the province that is not a locator
-  ("X District in Nanjing", or a place an earlier place of the sentence lies in:
-  "Anji County, Huzhou"), a dateline ("BEIJING, March 3 (Xinhua) --") or a venue
-  ("a meeting held in Guiyang"), is a ``pk:PilotZone`` of the programme: a
-  gazetteer zone as itself, a division as ``zone/{slug of its name}`` covering it
-  wholly. Divisions come from the seed gazetteer where it knows the name, else
-  from the national gazetteer (:mod:`divisions`, one ``find_places`` per
-  sentence), whose divisions are written into the draft with their parents up to
-  the province and their reference, as the reference graph writes the seed's; a
-  name shared by several divisions in China gets the code in its slug
-  ("zone/taizhou-city-331000"). A name the national gazetteer cannot resolve from
-  its sentence ("Taizhou": Jiangsu or Zhejiang) is reported as ambiguous with its
-  candidates, never added. Without a programme, none (they are reported).
-* **bodies**: the gazetteer's bodies (the central organs of ``bodies_national.yaml``
-  with their abbreviations, the seeds' bodies, collective phrases, which are one node
-  per document) and the local bodies :mod:`.bodies` reads ("Hebei Provincial
-  Department of Commerce", "the people's government of X"): one node per function and
-  place, written into the draft with its jurisdiction (a division, written too) and
-  the government it belongs to.
-* **responsibilities**: the sentence patterns of :mod:`patterns` with the known
-  bodies; their subject is the enclosing task, the policy for a sentence that
-  issues, else the programme (or the policy when there is none).
-* **unknown names**: organisation-like names ("X Commission", "Ministry of X",
-  "X Leading Group", "People's Government of X", "X Bureau", "X Office", "X
-  Committee", ...) that neither the gazetteer nor the local-body patterns know (a
-  local body whose place is ambiguous says so), and places ("X County",
-  "X City", "X District", "X Province", "X Prefecture") that are neither a
-  division nor a zone of the gazetteer nor a division of the national gazetteer,
-  are reported with their spans and never added. An unknown body still ends the
-  clause of a known body before it, and
-  what the patterns find it doing is reported as "not added".
+* **programme**: the name the text uses most (:func:`.detect.find_programmes`,
+  grouped with its shorter forms); its period or start, its declared counts;
+  batches ("the second batch of ...") with their counts, approval dates and zones;
+* **policy**: a title the text states (a title line, a quoted or written-out
+  title), else a description of the document or approval it reports, else none;
+  its type, issuers (agents of "issued"/"released", a title's authors, an
+  approval's approvers) and issue date; other stated titles as policies too;
+* **dates**: the page's date (a labelled date line, a by-line, a news dateline as
+  ``xsd:gMonthDay``), a document's date under its title, approval dates; a
+  weekday is never a date;
+* **zones**: places resolved by the seed or the national gazetteer in
+  designating sentences and the place lists after them, never a dateline,
+  venue, caption, by-line, place in a name, adjective, locator or addressee;
+  provinces by the scale of the programme;
+* **responsibilities**: the sentence patterns read leniently (``patterns: {roles:
+  lenient}``), with "the N departments" resolved to the bodies named before;
+* **unknown names** are reported with their spans and never added; ambiguous
+  places ("Taizhou") are reported with their candidates and never guessed.
 
 The draft is validated like the build validates: draft + reference graph
 (:func:`reference_quads`), OWL RL closure, SHACL, reported for the draft's own
