@@ -195,9 +195,15 @@ def test_leave_one_out_gazetteer(gaz):
     # ... what other seeds use stays
     assert "state-council" in reduced.bodies and "ndrc" in reduced.bodies
     assert ("body", "state-council") not in removed
-    # every removed entry is used by seed 003 alone; every kept one is not
+    # every removed entry is used by seed 003 alone; every kept one is not, or is a national body
     assert all(usage[key] == {"003"} for key in removed)
-    assert not any(seeds == {"003"} for key, seeds in usage.items() if key not in removed)
+    national = {("body", slug) for slug, file in gaz.body_files.items() if file == "bodies_national.yaml"}
+    assert not any(seeds == {"003"} for key, seeds in usage.items() if key not in removed and key not in national)
+    # a national body only 003 names stays (general knowledge), less 003's own wording of it
+    ccfea = "central-commission-for-financial-and-economic-affairs"
+    assert usage[("body", ccfea)] == {"003"} and ccfea in reduced.bodies
+    assert "Central Committee for Financial and Economic Affairs" in gaz.bodies[ccfea].aliases
+    assert "Central Committee for Financial and Economic Affairs" not in reduced.bodies[ccfea].aliases
     # the gazetteer still holds together: zones cover known divisions, parents are known
     for zone in reduced.zones.values():
         assert all(code in reduced.divisions for code, _ in zone.covers)

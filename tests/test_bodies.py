@@ -318,6 +318,23 @@ def test_collective_phrases_are_one_node_per_document(gaz, tmp_path):
     assert nodes["second-notice"] == {PKR["body/relevant-departments/second-notice"], PKR["body/all-regions/second-notice"]}
 
 
+def test_local_bodies_of_one_level_named_together_are_collective(finder):
+    text = ("Provincial commerce departments and the municipal people's governments shall act; county party committees "
+            "and governments lead, with provincial governments and county-level development and reform commissions.")
+    assert [(f.kind, f.slug) for f in finder.find_body_mentions(text)] == [
+        ("collective", "provincial-commerce-departments"),
+        ("collective", "municipal-peoples-governments"),
+        ("collective", "county-party-committees-and-governments"),
+        ("collective", "provincial-governments"),  # the gazetteer's own entry
+        ("collective", "county-level-development-and-reform-commissions"),
+    ]
+    local = finder.local_bodies(text)
+    assert local["provincial-commerce-departments"].collective and local["provincial-commerce-departments"].jurisdiction is None
+    assert "provincial-governments" not in local
+    # no government is made for them, and the draft writes none of them: the extractor declares them per document
+    assert not [s for s in local if s.startswith("government-")]
+
+
 # --------------------------------------------------------------------------- the reports-to shortcut
 
 

@@ -45,8 +45,10 @@ composed from the place and the function (the text's wordings are its aliases), 
 the people's government of its place (made too, if the text does not name it).
 
 Collective phrases ("relevant departments", "all regions") are gazetteer bodies marked
-``collective``: the extractor makes them one node per document (see
-:func:`.facts.collective_body_iri`).
+``collective``, and so are the phrases naming the local bodies of one level together
+("provincial commerce departments", "municipal people's governments", "county party
+committees and governments"), read here: the extractor makes each one node per document
+(see :func:`.facts.collective_body_iri`).
 """
 
 from __future__ import annotations
@@ -181,6 +183,14 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ("P2", "before", rf"(?<![A-Za-z])(?P<place>{_PLACE}){_S}(?P<level>{_LEVEL}){_S}(?:Party|CPC){_S}Committee{_END}"),
     )
 )
+# Collective phrases of local bodies of one level: "provincial commerce departments", "the municipal
+# people's governments", "county-level development and reform commissions": one node per document.
+_FUNC_ANY = "|".join(f"(?:{f.words})" for f in FUNCTIONS)
+_COLLECTIVE = re.compile(
+    rf"(?<![A-Za-z\-])(?P<level>[Pp]rovincial|[Mm]unicipal|[Cc]ounty-level|[Cc]ounty|[Pp]refecture-level|[Ll]ocal)[ \t]+"
+    rf"(?P<what>(?:[Pp]eople['’]s[ \t]+)?governments|(?:[Pp]arty[ \t]+)?committees[ \t]+and[ \t]+governments|"
+    rf"(?:(?i:{_FUNC_ANY}))[ \t]+(?:departments|commissions|bureaus|administrations|authorities))(?![A-Za-z])")
+
 # Words that may open a capitalised run without being part of the place ("The Beijing ...").
 _NOT_PLACE = frozenset("The A An In On At By Of For And To With From This That These Those Its Their Each Every Both All "
                        "According Under As Since After Before During While When Meanwhile Moreover However Recently "
@@ -282,6 +292,8 @@ class BodyFinder:
         for slug, body in list(made.items()):
             aliases = tuple(a for a in wordings[slug] if a != body.name_en)
             made[slug] = replace(body, aliases=aliases)
+            if body.collective:
+                continue
             parent = body.parent
             if parent and parent not in self.gaz.bodies and parent not in made:
                 division = self.national.get(body.jurisdiction)
@@ -314,6 +326,9 @@ class BodyFinder:
                         continue
                     body = self._body(function, division, text[span_start:span_end])
                     found[key] = FoundBody("local", body.slug, span_start, span_end, text[span_start:span_end], body, division.code)
+        for m in _COLLECTIVE.finditer(text, start, end):
+            body = _collective(m.group())
+            found.setdefault((m.start(), m.end()), FoundBody("collective", body.slug, m.start(), m.end(), m.group(), body))
         return list(found.values())
 
     def _place(self, m: re.Match[str], side: str, level: str, sentence: str, offset: int):
@@ -406,6 +421,17 @@ class BodyFinder:
                     function=function.slug)
 
 
+def _collective(wording: str) -> Body:
+    """A collective body read from its phrase ("provincial commerce departments"): its slug is the
+    phrase's, its label the phrase; the extractor makes it one node per document."""
+    phrase = " ".join(wording.split())
+    slug = re.sub(r"[^a-z0-9]+", "-", phrase.lower().replace("'", "")).strip("-")
+    return Body(slug=slug, name_en=phrase[:1].upper() + phrase[1:], name_zh=None, zh_reference=None, aliases=(phrase,),
+                parent=None, kind="government", collective=True, succeeded_by=None, succeeded_on=None,
+                references=("pilotkg collective pattern (graph/extract/bodies.py): local bodies of one level named "
+                            "together; one node per document",))
+
+
 def _kind(body: Body) -> str:
     if body.collective:
         return "collective"
@@ -469,7 +495,8 @@ def draft_bodies(used: Iterable[str], local: dict[str, Body]) -> list[Body]:
     (a department's government), in slug order: what :func:`draft_body_quads` writes."""
     out: set[str] = set()
     for slug in used:
-        while slug in local and slug not in out:
+        # a collective body is declared by the extractor, in the text's own graph
+        while slug in local and slug not in out and not local[slug].collective:
             out.add(slug)
             slug = local[slug].parent
     return [local[slug] for slug in sorted(out)]

@@ -183,6 +183,8 @@ class Gazetteer:
                  body_files: dict[str, str] | None = None):
         self.bodies = bodies
         self.body_files = body_files or {}  # slug -> the file that holds it (for error messages)
+        # slug -> the seed file's `extends:` variants of a national body: (aliases, references) each
+        self.body_variants: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {}
         self.divisions = divisions
         self.zones = zones
         self._patterns: dict[str, list[tuple[re.Pattern[str], str, bool]]] = {}
@@ -200,9 +202,10 @@ class Gazetteer:
         """Read and check ``bodies.yaml``, ``divisions.csv`` and ``zones.yaml`` from a folder (uncached)."""
         directory = Path(directory)
         divisions = _read_divisions(directory / DIVISIONS_FILE)
-        bodies, body_files = _read_all_bodies(directory, divisions)
+        bodies, body_files, variants = _read_all_bodies(directory, divisions)
         zones = _read_zones(directory / ZONES_FILE, divisions)
         gazetteer = cls(bodies, divisions, zones, body_files)
+        gazetteer.body_variants = variants
         gazetteer._check_names()
         return gazetteer
 
@@ -227,7 +230,9 @@ class Gazetteer:
         clash = sorted(set(extra) & set(self.bodies))
         if clash:
             raise ValueError(f"bodies already in the gazetteer: {', '.join(clash)}")
-        return Gazetteer({**self.bodies, **extra}, self.divisions, self.zones, self.body_files)
+        gazetteer = Gazetteer({**self.bodies, **extra}, self.divisions, self.zones, self.body_files)
+        gazetteer.body_variants = self.body_variants
+        return gazetteer
 
     # ---------------------------------------------------------------- names
 
@@ -549,7 +554,8 @@ def _read_bodies(path: Path, *, allow_extends: bool = False) -> tuple[dict[str, 
     return bodies, places, extends
 
 
-def _read_all_bodies(directory: Path, divisions: dict[str, Division]) -> tuple[dict[str, Body], dict[str, str]]:
+def _read_all_bodies(directory: Path, divisions: dict[str, Division]) -> tuple[
+        dict[str, Body], dict[str, str], dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]]:
     """``bodies_national.yaml`` (if present) and ``bodies.yaml``, merged and checked.
 
     The national file may refer (parent, succeeded_by) only to its own entries; the seed
@@ -568,11 +574,13 @@ def _read_all_bodies(directory: Path, divisions: dict[str, Division]) -> tuple[d
         files[slug] = BODIES_FILE
         places[slug] = (BODIES_FILE, where)
     bodies = {**national, **seed}
+    variants: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {}
     for where, target, aliases, references in extends:
         if target not in national:
             raise GazetteerError(BODIES_FILE, where, f"extends unknown body {target!r} (not in {BODIES_NATIONAL_FILE})")
         body = bodies[target]
         bodies[target] = replace(body, aliases=_unique([*body.aliases, *aliases]), references=body.references + references)
+        variants[target] = variants.get(target, ()) + ((aliases, references),)
     for slug, body in bodies.items():
         file, where = places[slug]
         scope = national if file == BODIES_NATIONAL_FILE else bodies
@@ -597,7 +605,7 @@ def _read_all_bodies(directory: Path, divisions: dict[str, Division]) -> tuple[d
                     raise GazetteerError(file, where, f"{'parent chain' if field == 'parent' else 'succession'} loops at {nxt!r}")
                 chain.add(nxt)
                 current = bodies[nxt]
-    return bodies, files
+    return bodies, files, variants
 
 
 def _code(file: str, where: str, value: Any, field: str) -> str:

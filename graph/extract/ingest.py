@@ -2,61 +2,33 @@
 is not in ``seeds/`` and has no curation file, into a draft named graph with its
 validation report.
 
-What a curator writes into a seed's curation file, ingest detects with a small
-set of generic rules, writes into a curation built in memory, and hands to the
-same :class:`~pilotkg.graph.extract.Extractor` the build runs. The rules:
+What a curator writes into a seed's curation file, ingest detects with generic
+rules (:class:`_Detector`, with the readings of :mod:`.detect`), writes into a
+curation built in memory, and hands to the same :class:`~.extractor.Extractor`
+the build runs. Every fact of the draft is an entry of that curation (zones of
+new divisions included, as ``zones: {zone, division, extent, label}``), so the
+curation saved as a file reproduces the draft, and a review can accept or
+reject it entry by entry. The rules, in the order :meth:`_Detector.curation`
+applies them (the README's "Ingesting a new text" has them with examples):
 
-* **policy**: the title (``title=``, or the first line that is not page
-  furniture: at least four words, no ``>`` or ``|``) is a ``pk:Policy``, with
-  that line as evidence. A title given by option that is not in the text gets
-  the line as evidence instead (and a note says so). Its type comes from the
-  title's words (Opinions, Notice, Reply, Plan, Programme/Program, Approval).
-* **dates**: a line that holds only a date (``Published: 2023-03-16``,
-  ``(June 8, 2022)``) is the page's ``pk:publishedOn``; ``date=`` becomes the
-  policy's ``pk:issuedOn`` only if the text states that date (else a note:
-  "date given but not in the text").
-* **tasks and objectives**: the document outline (:func:`parse_outline`) gives
-  the policy's tasks; paragraphs opening "By 2026, ..." its objectives.
-* **programme**: the first Title-Case name ending in "Pilot Zone(s)", "Pilot
-  Area(s)", "Pilot Programme/Program", "Pilot Project(s)" (optionally followed
-  by "for/of/on ..."). The policy establishes it when one sentence names it with
-  a verb such as launch, establish, set up, approve. Other names are reported.
-* **counts**: "four areas", "three provinces", "14 tasks" in a sentence that says
-  "pilot" are declared counts of the programme (the first one of each kind;
-  later different values are reported, not added). Without a programme, none.
-* **zones**: in a designating sentence (one that says "pilot" or "batch" and
-  "selected", "designated", "chosen", "approved ... as/to be", "include"), every
-  gazetteer zone, and every division below the province that is not a locator
-  ("X District in Nanjing", or a place an earlier place of the sentence lies in:
-  "Anji County, Huzhou"), a dateline ("BEIJING, March 3 (Xinhua) --") or a venue
-  ("a meeting held in Guiyang"), is a ``pk:PilotZone`` of the programme: a
-  gazetteer zone as itself, a division as ``zone/{slug of its name}`` covering it
-  wholly. Divisions come from the seed gazetteer where it knows the name, else
-  from the national gazetteer (:mod:`divisions`, one ``find_places`` per
-  sentence), whose divisions are written into the draft with their parents up to
-  the province and their reference, as the reference graph writes the seed's; a
-  name shared by several divisions in China gets the code in its slug
-  ("zone/taizhou-city-331000"). A name the national gazetteer cannot resolve from
-  its sentence ("Taizhou": Jiangsu or Zhejiang) is reported as ambiguous with its
-  candidates, never added. Without a programme, none (they are reported).
-* **bodies**: the gazetteer's bodies (the central organs of ``bodies_national.yaml``
-  with their abbreviations, the seeds' bodies, collective phrases, which are one node
-  per document) and the local bodies :mod:`.bodies` reads ("Hebei Provincial
-  Department of Commerce", "the people's government of X"): one node per function and
-  place, written into the draft with its jurisdiction (a division, written too) and
-  the government it belongs to.
-* **responsibilities**: the sentence patterns of :mod:`patterns` with the known
-  bodies; their subject is the enclosing task, the policy for a sentence that
-  issues, else the programme (or the policy when there is none).
-* **unknown names**: organisation-like names ("X Commission", "Ministry of X",
-  "X Leading Group", "People's Government of X", "X Bureau", "X Office", "X
-  Committee", ...) that neither the gazetteer nor the local-body patterns know (a
-  local body whose place is ambiguous says so), and places ("X County",
-  "X City", "X District", "X Province", "X Prefecture") that are neither a
-  division nor a zone of the gazetteer nor a division of the national gazetteer,
-  are reported with their spans and never added. An unknown body still ends the
-  clause of a known body before it, and
-  what the patterns find it doing is reported as "not added".
+* **programme**: the name the text uses most (:func:`.detect.find_programmes`,
+  grouped with its shorter forms); its period or start, its declared counts;
+  batches ("the second batch of ...") with their counts, approval dates and zones;
+* **policy**: a title the text states (a title line, a quoted or written-out
+  title), else a description of the document or approval it reports, else none;
+  its type, issuers (agents of "issued"/"released", a title's authors, an
+  approval's approvers) and issue date; other stated titles as policies too;
+* **dates**: the page's date (a labelled date line, a by-line, a news dateline as
+  ``xsd:gMonthDay``), a document's date under its title, approval dates; a
+  weekday is never a date;
+* **zones**: places resolved by the seed or the national gazetteer in
+  designating sentences and the place lists after them, never a dateline,
+  venue, caption, by-line, place in a name, adjective, locator or addressee;
+  provinces by the scale of the programme;
+* **responsibilities**: the sentence patterns read leniently (``patterns: {roles:
+  lenient}``), with "the N departments" resolved to the bodies named before;
+* **unknown names** are reported with their spans and never added; ambiguous
+  places ("Taizhou") are reported with their candidates and never guessed.
 
 The draft is validated like the build validates: draft + reference graph
 (:func:`reference_quads`), OWL RL closure, SHACL, reported for the draft's own
@@ -364,6 +336,9 @@ _LOCATION_OF_A_THING = re.compile(
     r"(?:\b[A-Z][A-Za-z]*\s+(?:Exchange|Cent(?:er|re)|Company|Group|University|Institute|Academy|Bank|Airport|Hospital|"
     r"Museum|Headquarters|Office|Bureau|Commission|Department|Council|Committee|Association)|\b(?:based|headquartered|"
     r"registered|stationed|housed)|\bheadquarters)\s+(?:in|at)\s+(?:the\s+)?$")
+# "the 14th Five-Year Plan period (2021-2025)": the plan's period, not the programme's
+_PLAN_PERIOD = re.compile(r"Five-Year\s+Plan(?:\s+period)?\s*(?:\(|,\s*)?$|Five-Year\s+Plan\s+\w+\s+\($", re.I)
+_DATE_LABEL = re.compile(r"\b(?:Updated|Published|Date|Released|Posted|Release\s+time|Time)\s*[:：]\s*", re.I)
 _PUBLICATION_LABEL = re.compile(r"\b(?:Published|Updated|Released?|Release time|Posted|Source|Editor|Date)\b|\|", re.I)
 _MONTH_ABBREVIATIONS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
 _NEWS_DATELINE = re.compile(
@@ -387,6 +362,9 @@ def _ordinal(word: str) -> int | None:
     return int(digits.group()) if digits else None
 
 
+_TITLE_AUTHORS = re.compile(
+    r"(?:The\s+)?(?:[A-Z][\w'’\-]*\s+){0,4}?(?:Opinions?|Notice|Circular|Plans?|Programme|Program|Reply|Decision|Guidelines?|"
+    r"Measures|Scheme|Approval|Letter)\s+(?:of|by|from)\s+(?P<authors>.+?)\s+(?:on|for|about|regarding|concerning)\s")
 _BODY_GROUP = re.compile(
     rf"\b[Tt]he (?P<n>{patterns.NUMBER}) (?:(?:central|government|state|national|other)\s+)?"
     r"(?:departments|ministries|agencies|bodies|authorities|regulators|organizations|organisations|institutions|commissions)\b")
@@ -634,6 +612,10 @@ class _Detector:
         others = self._other_titles(title_span)
         own_sentences = [c for c in self._issue_cue_sentences() if not any(c.start <= t.span.start < c.end for t in others)]
         issuers = self._issuers(unresolved_bodies, own_sentences)
+        if how in ("line", "quoted", "written", "option"):
+            # "Reply of the State Council on ...", "Notice of the Ministry of Ecology and Environment on ...":
+            # the bodies the title names as its authors
+            issuers += [i for i in self._title_issuers(title_span) if i[0] not in {s for s, _ in issuers}]
         if how == "description" and self.description_type == "approval":
             # the approval the text reports is issued by the bodies that approve
             issuers += [i for i in self._issuers(unresolved_bodies, [title_span], cue=_APPROVING_DECISION) if i[0] not in {s for s, _ in issuers}]
@@ -860,6 +842,22 @@ class _Detector:
             entries.append(entry)
         return entries
 
+    def _title_issuers(self, title: Span) -> list[tuple[str, Span]]:
+        """The bodies a title names as its authors: between "of"/"by" after the document noun and
+        the "on"/"for"/"about" that opens the subject ("Opinions of the CPC Central Committee and the
+        State Council on ...")."""
+        m = _TITLE_AUTHORS.match(self.text, title.start, title.end)
+        if m is None:
+            return []
+        out: list[tuple[str, Span]] = []
+        for mention in self.gaz.find_mentions(self.text, m.start("authors"), m.end("authors"), kinds=("body",)):
+            if re.search(r"[A-Z][\w'’\-]*\s+of\s+(?:the\s+)?$", self.text[m.start("authors") : mention.start]):
+                continue  # "the Leading Group of the State Council": part of another body's name
+            body = self.gaz.bodies[mention.slug_or_code]
+            if body.kind != "media" and not body.collective and body.slug not in [o for o, _ in out]:
+                out.append((body.slug, title))
+        return out
+
     def _issuers(self, unresolved_bodies: list[Span], sentences: list[Span] | None = None,
                  cue: re.Pattern[str] = _ISSUE_CUE) -> list[tuple[str, Span]]:
         """The bodies that issue the policy: the agent of "issued", "released", "unveiled",
@@ -918,6 +916,16 @@ class _Detector:
         return None
 
     def _dateline(self) -> Span | None:
+        """The page's date: a line that holds only a date (after a label such as "Published:"), or a
+        labelled date in a by-line near the top ("By ZHOU MIN | China Daily | Updated: 2021-07-19 07:32")."""
+        for line in lines(self.text)[:10]:
+            if not self._is_furniture(line) and not _FURNITURE.search(line.of(self.text)):
+                continue
+            for m in _DATE_LABEL.finditer(self.text, line.start, line.end):
+                found = [d for d in patterns.find_dates(self.text, Span(m.end(), line.end))
+                         if d.span.start == m.end() and d.value.datatype in (XSD.date, XSD.gYearMonth)]
+                if found:
+                    return found[0].span
         for line in lines(self.text):
             for d in patterns.find_dates(self.text, line):
                 if d.value.datatype not in (XSD.date, XSD.gYearMonth):
@@ -968,7 +976,8 @@ class _Detector:
         self.programme_id = _id(label, f"{self.source.doc_id}-programme")
         programme: dict[str, Any] = {"id": self.programme_id, "label": label, **_anchor(self.source, chosen.first)}
         pilot_sentences = [s for s in sentences if _PILOT.search(self.text, s.start, s.end) or self._names_programme(s)]
-        period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)), None)
+        period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)
+                       if not _PLAN_PERIOD.search(self.text, max(0, p.span.start - 40), p.span.start)), None)
         if period:
             programme["period"] = _anchor(self.source, period.span)
         if period is None or period.start is None:

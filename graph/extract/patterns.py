@@ -316,18 +316,23 @@ def _acting_bodies(text: str, sentence: Span, ordered: Sequence[BodyMention], le
     acting: list[tuple[BodyMention, str]] = []
     modal_after = _VERB_AFTER if lenient else _MODAL_AFTER
     list_join = _LIST_JOIN_LENIENT if lenient else _LIST_JOIN
+    passive_by = _PASSIVE_BY_LENIENT if lenient else _PASSIVE_BY
+    clause_lead = _CLAUSE_LEAD_LENIENT if lenient else _CLAUSE_LEAD
     for i, body in enumerate(ordered):
         before = text[sentence.start : body.span.start]
         after = text[body.span.end : sentence.end]
-        if _PASSIVE_BY.search(before):
+        if passive_by.search(before):
             acting.append((body, "passive"))
         elif lenient and acting and acting[-1][0].span == body.span:
             acting.append((body, "listed"))  # one phrase naming several bodies ("the three departments")
-        elif acting and acting[-1][0] is ordered[i - 1] and list_join.match(text[ordered[i - 1].span.end : body.span.start]):
+        elif acting and acting[-1][0] is ordered[i - 1] and list_join.match(text[ordered[i - 1].span.end : body.span.start]) and not (
+                lenient and acting[-1][1] == "passive" and _PREPOSITIONAL_AGENT.search(text[sentence.start : ordered[i - 1].span.start])
+                and not re.match(r"\s*and\s", text[ordered[i - 1].span.end : body.span.start])):
+            # ("With the approval of the State Council, the PBOC ... issued": the PBOC is no second approver)
             acting.append((body, "listed"))
-        elif _CLAUSE_LEAD.search(before) and (modal_after.match(after) or before.rstrip().endswith("Support")):
+        elif clause_lead.search(before) and (modal_after.match(after) or before.rstrip().endswith("Support")):
             acting.append((body, "active"))
-        elif lenient and _CLAUSE_LEAD.search(before):
+        elif lenient and clause_lead.search(before):
             # the first of a list whose last member has the verb: "A (A), B and C jointly approved"
             j = i
             while j + 1 < len(ordered) and list_join.match(text[ordered[j].span.end : ordered[j + 1].span.start]):
@@ -356,7 +361,7 @@ def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention], 
     out: list[tuple[BodyMention, Span]] = []
     for k, (body, how) in enumerate(acting):
         if how == "passive":
-            by = _PASSIVE_BY.search(text[sentence.start : body.span.start])
+            by = (_PASSIVE_BY_LENIENT if lenient else _PASSIVE_BY).search(text[sentence.start : body.span.start])
             by_at = sentence.start + by.start()
             clause_start = max(
                 text.rfind(",", sentence.start, by_at) + 1,
@@ -430,8 +435,20 @@ _VERB_AFTER = re.compile(
     r"provid\w+|report\w*|promot\w+|encourag\w+|review\w*|check\w*|assess\w*|has|have|had|should|shall|will|must|is|are|was|were)\b",
     re.I)
 _LIST_JOIN_LENIENT = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*(?:and\s+)?|\s+and\s+|\s+together\s+with\s+|,\s*together\s+with\s+)(?:the\s+)?$", re.I)
+# a news dateline ("BEIJING, March 4 (Xinhua) -- The GAC ...") also opens a clause
+_CLAUSE_LEAD_LENIENT = re.compile(
+    r"(?:^|[.;:]\s+|,\s+(?:and\s+)?|\bthat\s+|\bwhile\s+|\bwhen\s+|\bSupport\s+|(?:--|—|–)\s*)"
+    r"(?:(?:At the same time|In addition|Meanwhile|In principle),\s+)?(?:the\s+|all\s+|The\s+|All\s+)?$"
+)
+_PASSIVE_BY_LENIENT = re.compile(
+    r"\b(?:by|in the charge of|(?:with|upon|after)(?: the)? approval (?:of|from)|under the (?:guidance|leadership|supervision|"
+    r"coordination) of|approved by)\s+(?:the\s+)?$", re.I)
+_PREPOSITIONAL_AGENT = re.compile(
+    r"\b(?:(?:with|upon|after)(?: the)? approval (?:of|from)|under the (?:guidance|leadership|supervision|coordination) of)\s+(?:the\s+)?$", re.I)
 LENIENT_ROLE_CUES: dict[str, re.Pattern[str]] = {
     **ROLE_CUES,
+    "approves": re.compile(r"\b(?:approv\w*|agree(?:s|d)?\b|agree\w* in principle|authoriz\w*|authoris\w*|consent\w*)", re.I),
+    "supervises": re.compile(r"\b(?:monitor\w*|evaluat\w*|inspect\w*|supervis\w*|tracking|assess\w*|review(?:s|ed|ing)?\b)", re.I),
     "leads": re.compile(r"\b(?:(?:take|takes|taken|taking|took) (?:the lead|(?:the )?(?:main|overall|primary) responsibility)|"
                         r"lead(?:s|ing)?\b|led\b|leadership|(?:be|is|are|was|were) in charge)", re.I),
     "coordinates": re.compile(r"\b(?:coordinat\w*|guid(?:e|es|ed|ing|ance)\b)", re.I),

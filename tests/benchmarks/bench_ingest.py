@@ -530,7 +530,9 @@ def reduce_gazetteer(gazetteer, seed: str, usage: dict[tuple[str, str], set[str]
     """The gazetteer without every entry only ``seed`` introduced (leave-one-out).
 
     ``seed`` is a seed's number ("003") or file name. An entry goes when the seeds
-    that use it (:func:`seed_usage`) are exactly {seed}; entries no seed uses stay.
+    that use it (:func:`seed_usage`) are exactly {seed}; entries no seed uses stay, and
+    so do the bodies of ``bodies_national.yaml`` (general knowledge), less the wordings
+    the seed gave them (its ``extends:`` variants).
     A kept body loses a parent or successor link to a removed body. Returns
     ``(reduced gazetteer, removed keys)``."""
     from pilotkg.graph.extract.gazetteer import Gazetteer
@@ -540,9 +542,16 @@ def reduce_gazetteer(gazetteer, seed: str, usage: dict[tuple[str, str], set[str]
     removed = {key for key, seeds in usage.items() if seeds == {seed}}
     gone = lambda kind, ident: (kind, ident) in removed  # noqa: E731
     bodies = {}
+    national = {slug for slug, file in getattr(gazetteer, "body_files", {}).items() if file == "bodies_national.yaml"}
+    removed = {key for key in removed if not (key[0] == "body" and key[1] in national)}  # general knowledge stays
     for slug, body in gazetteer.bodies.items():
         if gone("body", slug):
             continue
+        for aliases, references in getattr(gazetteer, "body_variants", {}).get(slug, ()):
+            # a seed's own wording of a national body (bodies.yaml `extends:`) goes with that seed
+            if {s for r in references for s in re.findall(r"\bseed (\d{3})", r, re.I)} == {seed}:
+                body = replace(body, aliases=tuple(a for a in body.aliases if a not in aliases),
+                               references=tuple(r for r in body.references if r not in references))
         if body.parent and gone("body", body.parent):
             body = replace(body, parent=None)
         if body.succeeded_by and gone("body", body.succeeded_by):
