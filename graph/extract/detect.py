@@ -295,7 +295,7 @@ def _title_words(s: str) -> bool:
 def _end_of_title(text: str, start: int, end: int) -> int:
     """A written-out title ends before a clause: ", which", " (hereinafter", a verb after it."""
     s = text[start:end]
-    cut = re.search(r"\s*(?:,|\((?=hereinafter|referred|the\s|issued|No\.)|\s(?:was|were|is|are|has|have|had|will|which|that|and\s+the\s+\w+\s+(?:was|were))\b)", s)
+    cut = re.search(r"[ \t]*(?:,|\((?=hereinafter|referred|the\s|issued|No\.)|\s(?:was|were|is|are|has|have|had|will|which|that|and\s+the\s+\w+\s+(?:was|were))\b)", s)
     # the title's words run while they are capitalised or function words
     words = list(re.finditer(r"[A-Za-z][A-Za-z'’\-]*|\d+|\S", s))
     last = 0
@@ -304,7 +304,7 @@ def _end_of_title(text: str, start: int, end: int) -> int:
             break
         token = w.group()
         if token[0].isupper() or token[0].isdigit() or token.lower() in {"of", "on", "for", "the", "and", "in", "to", "about", "by",
-                                                     "with", "a", "an"} or token in "()-–—’'\"“”":
+                                                     "with", "a", "an"} or token in "()-–—’'\"“”*":  # "*": characters lost in a scraped text
             if token[0].isalnum() and (token[0].isupper() or token[0].isdigit() or token.lower() not in {"and", "the", "a", "an"}) or token in ")\"”":
                 last = w.end()
             continue

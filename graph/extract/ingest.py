@@ -315,10 +315,10 @@ _DATELINE_AFTER = re.compile(r"^(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s*\|.*)?[\s)
 _DESIGNATING = re.compile(
     r"\b(?:selected|designated|chosen|named|listed|approv\w*|includ(?:e|es|ed|ing)|namely|cover(?:s|ed|ing)?|"
     r"located|set up|establish\w*|launch\w*|build|built|add(?:s|ed)?|join(?:s|ed)?|becom\w*|became|expand\w*|"
-    r"extend\w*|identified|confirmed|granted|awarded|(?:are|were|is|was)\s+as\s+follows|serv(?:e|es|ed|ing)\s+as)\b|:\s*\S", re.I)
+    r"extend\w*|identified|confirmed|granted|awarded|agree(?:s|d)?|(?:are|were|is|was)\s+as\s+follows|serv(?:e|es|ed|ing)\s+as)\b|:\s*\S", re.I)
 _ORGANISATION_WORD = re.compile(r"\b(?:governments?|ministry|ministries|commissions?|departments?|bureaus?|committees?|offices?)\b", re.I)
 _LISTING = re.compile(r"\b(?:including|include[sd]?|namely|such as)\b|:\s*\S", re.I)
-_PILOT_OR_BATCH = re.compile(r"\b(?:pilot|demonstration|experimental|batch|free trade|FTZs?)\b", re.I)
+_PILOT_OR_BATCH = re.compile(r"\b(?:pilots?|demonstration|experimental|batch|free trade|FTZs?|test (?:areas?|zones?))\b", re.I)
 # A place that opens an organisation's or a thing's name ("Zhejiang University", "Shenzhen Stock Exchange",
 # "the Henan provincial government")
 _NAME_AFTER_PLACE = re.compile(
@@ -338,6 +338,8 @@ _LOCATION_OF_A_THING = re.compile(
     r"registered|stationed|housed)|\bheadquarters)\s+(?:in|at)\s+(?:the\s+)?$")
 # "the 14th Five-Year Plan period (2021-2025)": the plan's period, not the programme's
 _PLAN_PERIOD = re.compile(r"Five-Year\s+Plan(?:\s+period)?\s*(?:\(|,\s*)?$|Five-Year\s+Plan\s+\w+\s+\($", re.I)
+_HYPHENED = re.compile(r"[-‐–][A-Z]")
+_HYPHENED_BEFORE = re.compile(r"[A-Za-z][-‐–]$")
 _DATE_LABEL = re.compile(r"\b(?:Updated|Published|Date|Released|Posted|Release\s+time|Time)\s*[:：]\s*", re.I)
 _PUBLICATION_LABEL = re.compile(r"\b(?:Published|Updated|Released?|Release time|Posted|Source|Editor|Date)\b|\|", re.I)
 _MONTH_ABBREVIATIONS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
@@ -553,9 +555,8 @@ class _Detector:
             for i, s in enumerate(self.sentences):
                 if self._is_furniture(s):
                     continue
-                previous = self.sentences[i - 1] if i else None
                 pilot_here = _PILOT_OR_BATCH.search(self.text, s.start, s.end) is not None
-                pilot_before = previous is not None and _PILOT_OR_BATCH.search(self.text, previous.start, previous.end) is not None
+                pilot_before = any(_PILOT_OR_BATCH.search(self.text, p.start, p.end) for p in self.sentences[max(0, i - 2) : i])
                 if _DESIGNATING.search(self.text, s.start, s.end) and (
                         pilot_here or pilot_before and _LISTING.search(self.text, s.start, s.end)):
                     out.append(s)  # "... were selected as pilot zones"; "Fifteen of them ..., including X, Y and Z"
@@ -1035,7 +1036,9 @@ class _Detector:
             places = [pl for pl in places
                       if not any(n.start <= pl[0] and pl[1] <= n.end for n in names)  # "Hangzhou Municipal Bureau of Commerce"
                       and not _NAME_AFTER_PLACE.match(self.text, pl[1])  # "Zhejiang University"
-                      and not self._opens_a_proper_name(pl[1])]  # "Guangzhou Carbon Emissions Exchange"
+                      and not self._opens_a_proper_name(pl[1])  # "Guangzhou Carbon Emissions Exchange"
+                      and not _HYPHENED.match(self.text, pl[1]) and not _HYPHENED_BEFORE.search(self.text, max(0, pl[0] - 2), pl[0])]
+            # ("Chengdu-Chongqing Economic Circle", "Beijing-Tianjin-Hebei": a region's name, not its places)
             per_sentence.append(places)
         # zones that are provinces (pilot free trade zones, pilot provinces): the places named in them are
         # their parts ("the Shandong zone covers areas in Jinan, Qingdao and Yantai"), not zones
@@ -1083,8 +1086,8 @@ class _Detector:
                 continue
             if end <= span.start and re.fullmatch(r"\s*(?:,|in|of)\s*(?:the\s+)?", self.text[end : span.start]):
                 return True
-            if start >= span.end and re.fullmatch(r"['’]s\s+", self.text[span.end : start]):
-                return True
+            if start >= span.end and re.fullmatch(r"['’]s\s+|[ \t]+", self.text[span.end : start]):
+                return True  # "Liaoning's Shenyang", "Henan Xuchang"
         return False
 
     def _end_of_coordination(self, end: int, places: list[tuple[int, int, str, str]]) -> int:

@@ -432,7 +432,8 @@ _VERB_AFTER = re.compile(
     r"(?:approv\w+|issu\w+|releas\w+|launch\w*|select\w*|designat\w+|nam\w+|led|lead\w*|take\w*|took|coordinat\w+|"
     r"guid\w+|supervis\w+|monitor\w*|evaluat\w+|inspect\w*|support\w*|fund\w*|organi[sz]\w+|announc\w+|unveil\w*|"
     r"publish\w*|decid\w+|agree\w*|set|sets|started|starts|implement\w*|carr\w+|formulat\w+|establish\w*|"
-    r"provid\w+|report\w*|promot\w+|encourag\w+|review\w*|check\w*|assess\w*|has|have|had|should|shall|will|must|is|are|was|were)\b",
+    r"provid\w+|report\w*|promot\w+|encourag\w+|review\w*|check\w*|assess\w*|has|have|had|should|shall|will|must|is|are|was|were|"
+    r"said|says|stated|states|noted|notes|added|pledged|vowed|plans|planned|aims|continu\w+|design\w*|oversee\w*|oversaw)\b",
     re.I)
 _LIST_JOIN_LENIENT = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*(?:and\s+)?|\s+and\s+|\s+together\s+with\s+|,\s*together\s+with\s+)(?:the\s+)?$", re.I)
 # a news dateline ("BEIJING, March 4 (Xinhua) -- The GAC ...") also opens a clause

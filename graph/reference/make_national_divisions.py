@@ -116,6 +116,7 @@ CONVENTIONAL: dict[str, tuple[str, tuple[str, ...]]] = {
     "152200": ("Hinggan", ()),
     "152500": ("Xilingol", ("Xilin Gol",)),
     "152900": ("Alxa", ()),
+    "222404": ("Hunchun", ()),  # 珲 is read hún in 珲春 (pypinyin gives "Huichun")
     "230100": ("Harbin", ()),
     "230200": ("Qiqihar", ()),
     "232700": ("Da Hinggan Ling", ("Greater Khingan",)),
