@@ -34,7 +34,7 @@ from server_process import CURATION, ID, ServerProcess, audit_entries, zone_iri,
 from support import add_curator, bearer, fresh_copy, pilotkg, serving
 
 CLIENTS = 8
-WRITES_PER_CLIENT = int(os.environ.get("PILOTKG_DURABILITY_WRITES", "3"))
+WRITES_PER_CLIENT = int(os.environ.get("PILOTKG_DURABILITY_WRITES", "2"))  # 16 imports at once; more with the variable
 BULK_TRIPLES = 20_000  # big enough that the store update takes a measurable time (~0.1-0.2 s here)
 
 
