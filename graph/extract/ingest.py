@@ -342,7 +342,7 @@ _HYPHENED = re.compile(r"[-‐–][A-Z]")
 _HYPHENED_BEFORE = re.compile(r"[A-Za-z][-‐–]$")
 _DATE_LABEL = re.compile(r"\b(?:Updated|Published|Date|Released|Posted|Release\s+time|Time)\s*[:：]\s*", re.I)
 _PUBLICATION_LABEL = re.compile(r"\b(?:Published|Updated|Released?|Release time|Posted|Source|Editor|Date)\b|\|", re.I)
-_MONTH_ABBREVIATIONS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+_MONTH_ABBREVIATIONS = {name[:3].lower(): number for name, number in patterns.MONTHS.items()}
 _NEWS_DATELINE = re.compile(
     r"[\s(\[]*[A-Z][A-Za-z .'’\-]{1,40},\s+(?P<month>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*)\.?\s+"
     r"(?P<day>\d{1,2})\b(?:\s*\([A-Za-z .]{2,30}\))?\s*(?:--|—|–|-)")
