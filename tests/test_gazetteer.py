@@ -273,3 +273,18 @@ def test_an_unknown_body_parent_is_named(reference_copy):
     with pytest.raises(GazetteerError, match=r"bodies\.yaml, entry \d+ \(slug 'sichuan-provincial-government-general-office'\): "
                                              r"unknown parent 'sichuan-provincal-government'"):
         load_gazetteer(reference_copy)
+
+
+def test_other_texts_do_not_read_a_single_bodys_common_noun_aliases(gazetteer):
+    """"the provincial government" is Sichuan's government in seed 003's entry; another text means
+    its own province by it, so ingest reads the gazetteer without such aliases. Collective bodies
+    ("provincial governments") and names with a proper noun ("the Party") keep theirs."""
+    text = "The provincial government will lead the pilot, and provincial governments shall support it. the Party leads."
+    full = {m.text: m.slug_or_code for m in gazetteer.find_mentions(text, kinds=("body",))}
+    plain = gazetteer.without_generic_aliases()
+    kept = {m.text: m.slug_or_code for m in plain.find_mentions(text, kinds=("body",))}
+    assert "The provincial government" in full and "The provincial government" not in kept
+    assert kept.get("provincial governments") == full.get("provincial governments") is not None
+    assert kept.get("the Party") == full.get("the Party") is not None
+    assert plain.without_generic_aliases() is plain  # nothing left to drop: the same gazetteer
+    assert gazetteer.find_mentions(text, kinds=("body",))  # the full gazetteer is left as it was
