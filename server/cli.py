@@ -3,6 +3,7 @@ serve it with a production WSGI server (waitress)."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -149,7 +150,13 @@ def run(config: ServerConfig) -> None:
         click.echo(f"Error: {err}", err=True)
         sys.exit(2)
     app = create_app(config, service)
-    server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg")
+    try:
+        server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg")
+    except OSError as err:  # the port is taken, or the address is not this machine's: one line, exit 1
+        service.close()
+        reason = "the port is in use (another server?)" if err.errno == errno.EADDRINUSE else (err.strerror or str(err))
+        click.echo(f"Error: cannot listen on {config.host}:{config.port}: {reason}; choose another with --port", err=True)
+        sys.exit(1)
 
     def stop(signum, _frame):
         raise SystemExit(0)
