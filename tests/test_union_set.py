@@ -198,3 +198,35 @@ def test_the_servers_writes_keep_the_default_graph_a_set(curator_app):
     sneaky = f"INSERT DATA {{ GRAPH <{DEFAULT_DATA_GRAPH}> {{ <{EX}s> <{EX}p> <{EX}x> }} }}"
     resp = client.post("/sparql", data={"update": sneaky}, headers=auth)
     assert resp.status_code == 403 and _count(client) == 1
+
+
+def test_serve_converts_a_store_of_the_old_layout(built, tmp_path):
+    """A data folder served before the merged default graph (its stamp names only the dataset's digest,
+    its default graph holds a curator's default-graph triple): `serve` converts it and keeps that triple."""
+    import hashlib
+
+    from support import fresh_copy
+
+    from pilotkg.server.cli import STAMP_FILE, prepare_store
+    from pilotkg.server.config import ServerConfig
+
+    data = fresh_copy(built.data_dir, tmp_path / "data")
+    raw = ox.Store(str(data / "store"))
+    raw.bulk_load(path=str(built.nquads_path), format=ox.RdfFormat.N_QUADS)
+    raw.extend([quad(None, "own"), quad(A)])
+    raw.flush()
+    del raw
+    digest = hashlib.sha256(built.nquads_path.read_bytes()).hexdigest()
+    (data / STAMP_FILE).write_text(digest + "\n")
+    prepare_store(ServerConfig(data=data, workers=1))
+    assert (data / STAMP_FILE).read_text().split() == [digest, "merged-default-graph"]
+    store = EmbeddedStore(data / "store")
+    try:
+        assert zones(store.query(ZONES_PER_PROGRAMME))[URBAN_RURAL] == 11
+        assert number(store.query(COUNT_T)) == 2  # own (the default graph's) and o (graph A)
+        assert f"<{EX}s> <{EX}p> <{EX}own> .".encode() in store.dump()
+        assert store.count() == len(built.nquads_path.read_bytes().splitlines()) + 2
+    finally:
+        store.close()
+    prepare_store(ServerConfig(data=data, workers=1))  # converted once: nothing more to do
+    assert (data / STAMP_FILE).read_text().split() == [digest, "merged-default-graph"]
