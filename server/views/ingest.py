@@ -143,6 +143,9 @@ def sign_out() -> Response:
 
 @bp.route("", methods=["GET"])
 def home() -> Response:
+    if _wants_html() and not request.headers.get("Authorization") and not request.cookies.get(COOKIE):
+        # the page people reach from the menu: its sign-in form is the page, not a refusal
+        return _sign_in_page(200, "Sign in with your curator token to ingest and review texts.")
     who = _curator()
     if isinstance(who, Response):
         return who
