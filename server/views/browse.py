@@ -48,7 +48,9 @@ def browse_index() -> Response:
         fmt = response_format(request.args)
     except ValueError as err:
         return _error(None, str(err), "html")
-    # other parameters (?utm_source=wechat on a shared link) are ignored
+    unknown = [name for name in request.args if name != "format"]
+    if unknown:
+        return _error(None, f"unknown parameter {unknown[0]!r}: /browse takes only format (json or html)", fmt)
     cards = []
     for browser in BROWSERS.values():
         catalogue = catalogue_for(service(), browser)

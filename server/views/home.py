@@ -71,8 +71,11 @@ def _problem(status: int, message: str, html: bool) -> Response:
 
 @bp.route("/", methods=["GET", "HEAD"])
 def home() -> Response:
-    # Other parameters (?utm_source=wechat, ?lang=zh on a shared link) are ignored.
+    unknown = sorted(set(request.args) - {"format"})
     browser = wants_html(request.headers.get("Accept"))
+    if unknown:
+        return _problem(400, f"unknown parameter {', '.join(map(repr, unknown))}: the home page takes only "
+                             f"format=html, format=json or format=text", browser)
     fmt = chosen_format()
     if fmt is None:
         return Response(f"none of the accepted types ({request.headers.get('Accept')}) is offered here; "
