@@ -6,13 +6,13 @@ rename), as the tokens file is."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import threading
 import uuid
 from pathlib import Path
 from typing import Any
+
+from pilotkg.graph.backup import write_atomically
 
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -42,16 +42,7 @@ class ReviewStore:
         path = self._file(record["id"])
         assert path is not None
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=self.folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(record, out, ensure_ascii=False)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
     def summaries(self, limit: int = 100) -> list[dict[str, Any]]:
         """The newest reviews first: id, name, title, status, created, curator."""
