@@ -18,13 +18,14 @@ from typing import Iterable
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 
-from .namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from .namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PKR
 from .rdfio import FORMATS, ParseLimits, RdfSyntaxError, parse_bytes, to_oxigraph, to_rdflib
 from .reason import InconsistentGraph, close
 from .sparql_safety import check_untrusted, standard_tokens, tokens
 from .validate import ValidationReport, ontology_graph, validate_graph
 
-PROTECTED_GRAPHS = {str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH)}
+# DEFAULT_DATA_GRAPH: where the embedded store keeps the default graph's own triples (write them without GRAPH)
+PROTECTED_GRAPHS = {str(ONTOLOGY_GRAPH), str(INFERRED_GRAPH), str(PKR["graph/default-graph"])}
 def _clears_all(update: str) -> bool:
     """True if ``update`` holds CLEAR ALL or DROP ALL (SILENT or not) in either reading of its text
     (as Oxigraph reads it, and with codepoint escapes decoded, as the standard does)."""
@@ -336,29 +337,24 @@ def drop_graph(current: Iterable[ox.Quad], graph: str) -> list[ox.Quad]:
     return [q for q in data if q.graph_name != target]
 
 
+def commit_removed_added(plan_: WritePlan) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The quads a plan removes and adds (its data and inferred diffs)."""
+    return plan_.data.removed + plan_.inferred.removed, plan_.data.added + plan_.inferred.added
+
+
 def commit_update_text(plan_: WritePlan) -> str:
     """One SPARQL Update (one transaction) that applies a plan's data and inferred diffs."""
-    removed = plan_.data.removed + plan_.inferred.removed
-    added = plan_.data.added + plan_.inferred.added
-    parts = []
-    if removed:
-        parts.append("DELETE DATA {\n" + _quad_block(removed) + "}")
-    if added:
-        parts.append("INSERT DATA {\n" + _quad_block(added) + "}")
-    return " ;\n".join(parts)
+    from .store import quads_update_text
+
+    return quads_update_text(*commit_removed_added(plan_))
 
 
-def _quad_block(quads: list[ox.Quad]) -> str:
-    by_graph: dict[str, list[str]] = {}
-    for q in quads:
-        by_graph.setdefault(str(q.graph_name) if isinstance(q.graph_name, ox.NamedNode) else "", []).append(
-            str(ox.Triple(q.subject, q.predicate, q.object)) + " ."
-        )
-    out = []
-    for graph, lines in sorted(by_graph.items()):
-        body = "\n".join(lines)
-        out.append(f"GRAPH {graph} {{\n{body}\n}}\n" if graph else body + "\n")
-    return "".join(out)
+def commit(store, plan_: WritePlan) -> None:
+    """Apply a plan to a store in one transaction (the embedded store keeps its merged default
+    graph in step, see :meth:`pilotkg.graph.store.EmbeddedStore.write`)."""
+    removed, added = commit_removed_added(plan_)
+    if removed or added:
+        store.write(removed, added)
 
 
 __all__ = [
@@ -367,6 +363,7 @@ __all__ = [
     "WritePlan",
     "WriteRefused",
     "apply_update_in_memory",
+    "commit",
     "commit_update_text",
     "drop_graph",
     "parse_submission",

@@ -8,6 +8,15 @@ folder, the default) and :class:`~pilotkg.graph.store_remote.RemoteStore`
 Virtuoso, GraphDB). In both, a query's default graph is the union of the named
 graphs unless the query or the protocol names its default graph.
 
+The embedded store keeps that union as a set (an RDF graph: a triple stated in
+two graphs is seen once): its own default graph holds the merged graph, written
+at load and restore and kept in step by every write in the same transaction
+(:meth:`EmbeddedStore.write`), and queries run over it. pyoxigraph 0.5.13's
+``use_default_graph_as_union`` would count such a triple once per graph
+(upstream Oxigraph issue #1919). Triples written to the dataset's default graph
+(an update without ``GRAPH``) are kept in :data:`DEFAULT_DATA_GRAPH`, which
+every method here shows as the default graph, never as a named graph.
+
 Query results are pyoxigraph's own types (``QuerySolutions``,
 ``QueryBoolean``, ``QueryTriples``) whichever the implementation.
 """
@@ -21,7 +30,7 @@ from typing import Iterable, Protocol
 
 import pyoxigraph as ox
 
-from .namespaces import PREFIXES
+from .namespaces import PKR, PREFIXES
 from .rdfio import FORMATS
 from .sparql_safety import has_dataset_clause, refuse_remote
 
@@ -29,6 +38,80 @@ QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 STORE_DIR = "store"  # the RocksDB folder inside the data folder
 READ_ONLY_OPEN_ATTEMPTS = 6  # 0.05 s doubling: at most ~1.5 s of waiting
+# Where the embedded store keeps the triples of the dataset's own default graph (its physical
+# default graph holds the merged graph); shown as the default graph, refused as a named graph.
+DEFAULT_DATA_GRAPH = str(PKR["graph/default-graph"])
+STORE_LAYOUT = "merged-default-graph"  # written after the dataset digest in the serve stamp
+_OWN_DEFAULT = ox.NamedNode(DEFAULT_DATA_GRAPH)
+_MERGED = ox.DefaultGraph()
+
+
+def _stored(quad: ox.Quad) -> ox.Quad:
+    """A dataset quad as the embedded store keeps it (the default graph's in DEFAULT_DATA_GRAPH)."""
+    if isinstance(quad.graph_name, ox.DefaultGraph):
+        return ox.Quad(quad.subject, quad.predicate, quad.object, _OWN_DEFAULT)
+    return quad
+
+
+def _shown(quad: ox.Quad) -> ox.Quad | None:
+    """A stored quad as the dataset has it; None for the merged graph's copies."""
+    if isinstance(quad.graph_name, ox.DefaultGraph):
+        return None
+    if quad.graph_name == _OWN_DEFAULT:
+        return ox.Quad(quad.subject, quad.predicate, quad.object, ox.DefaultGraph())
+    return quad
+
+
+def _merged(quad: ox.Quad) -> ox.Quad:
+    return ox.Quad(quad.subject, quad.predicate, quad.object, _MERGED)
+
+
+def _term(term) -> str:
+    return str(term)
+
+
+def quads_update_text(removed: list[ox.Quad], added: list[ox.Quad]) -> str:
+    """One SPARQL Update (DELETE DATA then INSERT DATA) removing and adding these quads."""
+    parts = []
+    if removed:
+        parts.append("DELETE DATA {\n" + _quad_block(removed) + "}")
+    if added:
+        parts.append("INSERT DATA {\n" + _quad_block(added) + "}")
+    return " ;\n".join(parts)
+
+
+def _quad_block(quads: list[ox.Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for q in quads:
+        by_graph.setdefault(str(q.graph_name) if isinstance(q.graph_name, ox.NamedNode) else "", []).append(
+            str(ox.Triple(q.subject, q.predicate, q.object)) + " ."
+        )
+    out = []
+    for graph, lines in sorted(by_graph.items()):
+        body = "\n".join(lines)
+        out.append(f"GRAPH {graph} {{\n{body}\n}}\n" if graph else body + "\n")
+    return "".join(out)
+
+
+def merged_update_text(removed: list[ox.Quad], added: list[ox.Quad]) -> str:
+    """The update that applies a write (dataset quads) to the embedded store and keeps its merged
+    default graph in step, as one transaction: the quads themselves, then each removed triple
+    leaves the merged graph if no graph holds it any more, then each added triple enters it."""
+    stored_removed = [_stored(q) for q in removed]
+    stored_added = [_stored(q) for q in added]
+    parts = []
+    text = quads_update_text(stored_removed, stored_added)
+    if text:
+        parts.append(text)
+    gone = sorted({f"({_term(q.subject)} {_term(q.predicate)} {_term(q.object)})" for q in removed})
+    if gone:
+        parts.append(
+            "DELETE { ?s ?p ?o } WHERE {\n  VALUES (?s ?p ?o) {\n" + "\n".join(gone) + "\n  }\n"
+            "  ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }\n}"
+        )
+    if added:
+        parts.append("INSERT DATA {\n" + _quad_block([_merged(q) for q in added]) + "}")
+    return " ;\n".join(parts)
 
 
 class StoreError(RuntimeError):
@@ -153,14 +236,26 @@ class EmbeddedStore:
         kwargs = {}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        elif not has_dataset_clause(sparql):  # FROM / FROM NAMED name the dataset themselves
-            kwargs["use_default_graph_as_union"] = True
+        # else the store's own default graph: the merged graph (a set), or the query's FROM
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        elif not has_dataset_clause(sparql) and self._store.contains_named_graph(_OWN_DEFAULT):
+            # the default graph's own triples are no named graph: keep them out of GRAPH ?g
+            kwargs["named_graphs"] = [g for g in self._store.named_graphs() if g != _OWN_DEFAULT]
         return self._store.query(sparql, prefixes=_prefixes(), **kwargs)
 
+    def write(self, removed: list[ox.Quad], added: list[ox.Quad]) -> None:
+        """Remove and add these dataset quads, keeping the merged default graph in step, in one
+        transaction made durable before returning (errors as :meth:`update`). Every committed write
+        of the server comes here."""
+        text = merged_update_text(removed, added)
+        if text:
+            self._apply(text)
+
     def update(self, sparql: str) -> None:
-        """Apply ``sparql`` in one transaction and make it durable before returning.
+        """Apply ``sparql`` (as written: its default graph is the store's merged graph; name a graph)
+        and re-derive the merged graph, in one transaction made durable before returning. Reads every
+        quad to re-derive: for tools and tests; the server's writes go through :meth:`write`.
 
         RocksDB appends the transaction to its write-ahead log without fsync, so a
         committed update is in the OS page cache only: it survives the process being
@@ -170,6 +265,13 @@ class EmbeddedStore:
         was applied but could not be flushed.
         """
         refuse_remote(sparql)
+        resync = (
+            "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
+            "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+        )
+        self._apply(sparql + " ;\n" + resync)
+
+    def _apply(self, sparql: str) -> None:
         try:
             self._store.update(sparql, prefixes=_prefixes())
         except OSError as err:
@@ -180,28 +282,36 @@ class EmbeddedStore:
             raise StoreNotDurable(f"the update was applied but could not be flushed to disk: {err}") from err
 
     def load(self, data: bytes, fmt: str, graph: str | None = None) -> None:
-        kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
+        """Add RDF in one transaction (a triple format's triples, and a dataset format's default graph,
+        into ``graph`` if given). Raises SyntaxError, and adds nothing, if it does not parse."""
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        quads = [q if not isinstance(q.graph_name, ox.DefaultGraph) else ox.Quad(q.subject, q.predicate, q.object, target)
+                 for q in ox.parse(input=data, format=FORMATS[fmt])]
         try:
-            self._store.load(input=data, format=FORMATS[fmt], **kwargs)
+            self._store.extend([_stored(q) for q in quads] + [_merged(q) for q in quads])
         except OSError as err:
             raise StoreError(f"the data could not be written: {err}") from err
 
     def dump(self) -> bytes:
-        lines = self._read(lambda: sorted({str(q) + " ." for q in self._store}))
+        lines = self._read(lambda: sorted({str(q) + " ." for q in self.quads()}))
         return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
     def count(self) -> int:
-        return self._read(lambda: len(self._store))
+        def count():
+            merged = next(iter(self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"]
+            return len(self._store) - int(merged.value)
+        return self._read(count)
 
     def graphs(self) -> list[str]:
-        return self._read(lambda: sorted(g.value for g in self._store.named_graphs()))
+        return self._read(lambda: sorted(g.value for g in self._store.named_graphs() if g != _OWN_DEFAULT))
 
     def replace_all(self, nquads: Path) -> None:
         """Clear the store and bulk-load ``nquads``. Not one transaction: a crash midway leaves
         part of the file loaded, so callers mark the folder first (see ``pilotkg restore``)."""
         try:
             self._store.clear()
-            self._store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            self._store.bulk_extend(_stored(q) for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
+            self._store.bulk_extend(_merged(q) for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS))
             self._store.flush()
             # Compact now, before read-only workers open the store: a background
             # compaction would delete files their handles still read (seen at 1M quads).
@@ -210,7 +320,19 @@ class EmbeddedStore:
             raise StoreError(f"the data could not be written to the store in {self.path}: {err}") from err
 
     def quads(self) -> Iterable[ox.Quad]:
-        return iter(self._store)
+        """Every dataset quad (the merged graph's copies left out)."""
+        return (shown for shown in map(_shown, self._store) if shown is not None)
+
+    def adopt_default_graph(self) -> int:
+        """Convert a store written before the merged default graph, whose default graph held the
+        dataset's own default-graph triples: keep those of them no named graph holds in
+        DEFAULT_DATA_GRAPH, and write the merged graph, in one transaction. Safe on a store already
+        converted (its default graph holds only triples of named graphs). Returns the triples kept."""
+        own = "?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } }"
+        kept = int(next(iter(self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {own} }}")))["n"].value)
+        self._apply(f"INSERT {{ GRAPH <{DEFAULT_DATA_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ {own} }} ;\n"
+                    "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return kept
 
     def close(self) -> None:
         if not self.read_only and self._store is not None:

@@ -2,7 +2,7 @@
 
 The SPARQL endpoint issue replaces this with the store interface; until then
 the CLI loads the N-Quads into an in-memory pyoxigraph store, whose default
-graph is the union of the named graphs.
+graph holds the union of the named graphs as a set.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import pyoxigraph as ox
 
 from .build import DATASET_FILE, INFO_FILE, seeds_fingerprint
 from .namespaces import PREFIXES
-from .sparql_safety import has_dataset_clause
 
 
 def dataset_path(data_dir: Path) -> Path:
@@ -33,17 +32,17 @@ def is_stale(data_dir: Path) -> bool:
 
 
 def open_store(data_dir: Path) -> ox.Store:
-    """An in-memory pyoxigraph store loaded with the built dataset."""
+    """An in-memory pyoxigraph store loaded with the built dataset, its default graph holding the
+    merged graph: the set union of every graph (as the embedded store keeps it, see graph/store.py)."""
     store = ox.Store()
-    store.bulk_load(path=str(dataset_path(data_dir)), format=ox.RdfFormat.N_QUADS)
+    path = str(dataset_path(data_dir))
+    store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                      for q in ox.parse(path=path, format=ox.RdfFormat.N_QUADS))
     return store
 
 
 def run_query(store: ox.Store, query: str):
     """Run SPARQL with the project prefixes predeclared and, unless the query has
-    FROM / FROM NAMED, the union of the named graphs as its default graph."""
-    return store.query(
-        query,
-        use_default_graph_as_union=not has_dataset_clause(query),
-        prefixes={k: str(v) for k, v in PREFIXES.items()},
-    )
+    FROM / FROM NAMED, the merged graph (each triple once) as its default graph."""
+    return store.query(query, prefixes={k: str(v) for k, v in PREFIXES.items()})

@@ -367,6 +367,15 @@ class RemoteStore:
         text, added = with_prefixes(sparql)
         self._update(text, added)
 
+    def write(self, removed: list, added: list) -> None:
+        """Remove and add these quads (one update request). The store's own default-graph
+        semantics apply: pilotkg keeps no merged graph on a remote store."""
+        from .store import quads_update_text
+
+        text = quads_update_text(removed, added)
+        if text:
+            self.update(text)
+
     def _update(self, text: str, added: int = 0) -> None:
         url = self._need(self.update_url, "update")
         self._graphs_cache = None

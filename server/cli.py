@@ -3,6 +3,7 @@ serve it with a production WSGI server (waitress)."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -15,7 +16,7 @@ from pilotkg.graph.backup import RESTORE_MARKER
 from pilotkg.graph.build import DATASET_FILE
 from pilotkg.graph.cli import ensure_built
 from pilotkg.graph.settings import SettingsError, resolve, setting_option
-from pilotkg.graph.store import STORE_DIR, StoreError, open_store
+from pilotkg.graph.store import STORE_DIR, STORE_LAYOUT, StoreError, open_store
 
 from .auth import TokensFileError, read_tokens
 from .config import ServerConfig
@@ -90,10 +91,18 @@ def prepare_store(config: ServerConfig) -> None:
             if not store.graphs():
                 click.echo(f"loading {dataset} into {config.store}", err=True)
                 store.replace_all(dataset)
-        elif not stamp.exists() or stamp.read_text().strip() != digest:
-            click.echo(f"loading {dataset} into the embedded store {config.data / STORE_DIR}", err=True)
-            reload_keeping_curated(store, dataset)
-            stamp.write_text(digest + "\n")
+        else:
+            words = stamp.read_text().split() if stamp.exists() else []
+            if words and words[1:] != [STORE_LAYOUT]:  # a store written before the merged default graph
+                moved = store.adopt_default_graph()
+                click.echo(f"wrote the merged default graph into the embedded store {config.data / STORE_DIR}"
+                           f" ({moved} default-graph triples kept)", err=True)
+                words = [words[0], STORE_LAYOUT]
+                stamp.write_text(" ".join(words) + "\n")
+            if words != [digest, STORE_LAYOUT]:
+                click.echo(f"loading {dataset} into the embedded store {config.data / STORE_DIR}", err=True)
+                reload_keeping_curated(store, dataset)
+                stamp.write_text(f"{digest} {STORE_LAYOUT}\n")
     finally:
         store.close()
 
@@ -108,7 +117,7 @@ def reload_keeping_curated(store, dataset) -> None:
     """
     import pyoxigraph as ox
 
-    from pilotkg.graph.curate import commit_update_text, plan
+    from pilotkg.graph.curate import commit, plan
     from pilotkg.graph.namespaces import INFERRED_GRAPH
     from pilotkg.graph.store import all_quads
 
@@ -120,7 +129,7 @@ def reload_keeping_curated(store, dataset) -> None:
         return
     current = all_quads(store)
     the_plan = plan(current, [q for q in current if q.graph_name != inferred] + curated)
-    store.update(commit_update_text(the_plan))
+    commit(store, the_plan)
     graphs = sorted({q.graph_name.value for q in curated if isinstance(q.graph_name, ox.NamedNode)})
     click.echo(f"kept {len(curated)} curated triples in {len(graphs)} graph(s): {', '.join(graphs)}", err=True)
     for result in the_plan.report.violations:
@@ -141,7 +150,13 @@ def run(config: ServerConfig) -> None:
         click.echo(f"Error: {err}", err=True)
         sys.exit(2)
     app = create_app(config, service)
-    server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg")
+    try:
+        server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg")
+    except OSError as err:  # the port is taken, or the address is not this machine's: one line, exit 1
+        service.close()
+        reason = "the port is in use (another server?)" if err.errno == errno.EADDRINUSE else (err.strerror or str(err))
+        click.echo(f"Error: cannot listen on {config.host}:{config.port}: {reason}; choose another with --port", err=True)
+        sys.exit(1)
 
     def stop(signum, _frame):
         raise SystemExit(0)

@@ -31,7 +31,7 @@ from pilotkg.graph.backup import (
     write_backup,
 )
 from pilotkg.graph.build import DATASET_FILE
-from pilotkg.graph.store import STORE_DIR, EmbeddedStore, StoreError
+from pilotkg.graph.store import STORE_DIR, STORE_LAYOUT, EmbeddedStore, StoreError
 from pilotkg.graph.store_file import is_stale
 
 from .cli import STAMP_FILE
@@ -121,7 +121,7 @@ def restore(ctx: click.Context, backup: str, no_verify: bool) -> None:
             _fail(f"the store holds {now} quads after the restore, the backup {quads}; run the restore again")
         # `pilotkg serve` reloads the dataset when this stamp does not match it: make it match.
         stamp = hashlib.sha256((data / DATASET_FILE).read_bytes()).hexdigest()
-        write_atomically(data / STAMP_FILE, f"{stamp}\n".encode("utf-8"))
+        write_atomically(data / STAMP_FILE, f"{stamp} {STORE_LAYOUT}\n".encode("utf-8"))
         marker.unlink()
     except (StoreError, OSError) as err:
         _fail(f"the restore failed: {err}; run it again (`pilotkg serve` refuses to start until it succeeds)")

@@ -325,13 +325,11 @@ def parse_request(catalogue: Catalogue, args: Iterable[tuple[str, str]]) -> Requ
     naming the parameter, the value and what would be accepted."""
     browser = catalogue.browser
     request = Request()
-    allowed = [f.name for f in browser.facets] + list(GENERAL_PARAMETERS)
     seen_general: set[str] = set()
     for name, value in args:
         facet = browser.facet(name)
         if facet is None and name not in GENERAL_PARAMETERS:
-            raise BadParameter(f"unknown parameter {name!r}: /browse/{browser.name} takes "
-                               + ", ".join(allowed))
+            continue  # not ours (?utm_source=wechat, ?lang=zh on a shared link): ignored
         if facet is None:
             if name in seen_general:
                 raise BadParameter(f"the parameter {name!r} is given more than once")

@@ -10,7 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from pilotkg.graph.curate import WritePlan, WriteRefused, commit_update_text
+from pilotkg.graph.curate import WritePlan, WriteRefused, commit, commit_update_text
 from pilotkg.graph.store import StoreNotDurable
 
 from .audit import AuditError
@@ -119,7 +119,7 @@ class Writes:
                 _test_only_pause(len(the_plan.data.added) + len(the_plan.data.removed)
                                  + len(the_plan.inferred.added) + len(the_plan.inferred.removed))
                 try:
-                    self.service.store.update(text)
+                    commit(self.service.store, the_plan)
                 except StoreNotDurable:  # applied (queries see it) but perhaps not on disk: say so, record nothing
                     self.version += 1
                     self.service.after_write()

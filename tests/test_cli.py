@@ -403,3 +403,26 @@ def test_validate_needs_a_file(run_cli):
     out = run_cli("validate")
     assert out.returncode == 2
     assert "Missing argument 'FILES...'" in out.stderr
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line_and_exits_1(built, tmp_path):
+    import socket
+    import subprocess
+
+    from support import console_script, fresh_copy
+
+    command = console_script("pilotkg")
+    if command is None:
+        pytest.skip("the pilotkg command is not installed")
+    data = fresh_copy(built.data_dir, tmp_path / "data")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        out = subprocess.run([command, "--data", str(data), "serve", "--port", str(port), "--workers", "1"],
+                             capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1, out.stderr
+    errors = [line for line in out.stderr.splitlines() if line.startswith("Error")]
+    assert errors == [f"Error: cannot listen on 127.0.0.1:{port}: the port is in use (another server?); "
+                      "choose another with --port"], out.stderr
+    assert "Traceback" not in out.stderr

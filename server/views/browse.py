@@ -48,9 +48,7 @@ def browse_index() -> Response:
         fmt = response_format(request.args)
     except ValueError as err:
         return _error(None, str(err), "html")
-    unknown = [name for name in request.args if name != "format"]
-    if unknown:
-        return _error(None, f"unknown parameter {unknown[0]!r}: /browse takes only format (json or html)", fmt)
+    # other parameters (?utm_source=wechat on a shared link) are ignored
     cards = []
     for browser in BROWSERS.values():
         catalogue = catalogue_for(service(), browser)

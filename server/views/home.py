@@ -71,11 +71,8 @@ def _problem(status: int, message: str, html: bool) -> Response:
 
 @bp.route("/", methods=["GET", "HEAD"])
 def home() -> Response:
-    unknown = sorted(set(request.args) - {"format"})
+    # Other parameters (?utm_source=wechat, ?lang=zh on a shared link) are ignored.
     browser = wants_html(request.headers.get("Accept"))
-    if unknown:
-        return _problem(400, f"unknown parameter {', '.join(map(repr, unknown))}: the home page takes only "
-                             f"format=html, format=json or format=text", browser)
     fmt = chosen_format()
     if fmt is None:
         return Response(f"none of the accepted types ({request.headers.get('Accept')}) is offered here; "
