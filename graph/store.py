@@ -319,6 +319,16 @@ class EmbeddedStore:
         except OSError as err:
             raise StoreError(f"the data could not be written to the store in {self.path}: {err}") from err
 
+    def compact(self) -> None:
+        """Flush and compact, as after a bulk load: for the writer, before read-only workers open
+        the store after a large write (a worker's read-only open after a big transaction, right after
+        a file-system error and repair, was measured to stall past the 10 s query limit)."""
+        try:
+            self._store.flush()
+            self._store.optimize()
+        except OSError as err:
+            raise StoreError(f"the store in {self.path} could not be compacted: {err}") from err
+
     def quads(self) -> Iterable[ox.Quad]:
         """Every dataset quad (the merged graph's copies left out)."""
         return (shown for shown in map(_shown, self._store) if shown is not None)

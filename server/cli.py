@@ -93,6 +93,7 @@ def prepare_store(config: ServerConfig) -> None:
                 store.replace_all(dataset)
         else:
             words = stamp.read_text().split() if stamp.exists() else []
+            rewritten = words != [digest, STORE_LAYOUT]
             if words and words[1:] != [STORE_LAYOUT]:  # a store written before the merged default graph
                 moved = store.adopt_default_graph()
                 click.echo(f"wrote the merged default graph into the embedded store {config.data / STORE_DIR}"
@@ -103,6 +104,8 @@ def prepare_store(config: ServerConfig) -> None:
                 click.echo(f"loading {dataset} into the embedded store {config.data / STORE_DIR}", err=True)
                 reload_keeping_curated(store, dataset)
                 stamp.write_text(f"{digest} {STORE_LAYOUT}\n")
+            if rewritten:
+                store.compact()  # before the read-only workers open it
     finally:
         store.close()
 
