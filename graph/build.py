@@ -21,7 +21,7 @@ from rdflib.namespace import RDF
 
 from . import __version__
 from .extract.extractor import Extraction, extract
-from .extract.curation import CurationError
+from .extract.curation import Curation, CurationError
 from .extract.gazetteer import GazetteerError, load_gazetteer
 from .namespaces import INFERRED_GRAPH, OA, ONTOLOGY_GRAPH, PK
 from .rdf import Quad, fact_quads, ontology_quads, reference_quads
@@ -88,6 +88,7 @@ def build(folder: Path | None = None, progress: Progress = lambda _msg: None,
 
 
 def _build(folder: Path | None, progress: Progress, reasoner: Reasoner) -> BuildResult:
+    from .extract.ingest import extract_reviewed, is_ingest_reading  # ingest imports this module
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     gaz = load_gazetteer()
@@ -98,7 +99,12 @@ def _build(folder: Path | None, progress: Progress, reasoner: Reasoner) -> Build
     for path in seed_texts(folder):
         source = SourceText.load(path)
         progress(f"extract {path.name}")
-        extraction = extract(source, gaz)
+        curation = Curation.load(source)
+        if is_ingest_reading(curation):  # a text added through ingest and its review
+            extraction, extra = extract_reviewed(source, curation, gaz)
+            quads += extra
+        else:
+            extraction = extract(source, gaz, curation)
         extractions.append(extraction)
         sources[source.doc_id] = source
         quads += fact_quads(extraction.facts)

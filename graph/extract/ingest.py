@@ -1418,6 +1418,34 @@ def ingest(
     )
 
 
+def is_ingest_reading(cur: Curation) -> bool:
+    """True for a curation written by ingest or saved from a review (``patterns: roles: lenient``):
+    the build extracts its text as ``pilotkg ingest --curation`` does (:func:`extract_reviewed`)."""
+    return cur.mapping("patterns").get("roles") == "lenient"
+
+
+def extract_reviewed(source: SourceText, cur: Curation, gaz: Gazetteer, national: NationalGazetteer | None = None,
+                     graph: URIRef | None = None) -> tuple[Extraction, list[Quad]]:
+    """Extract a text with a curation that ingest wrote or a review saved, exactly as ``ingest
+    --curation`` does: the seed bodies without their generic aliases, the text's own local bodies,
+    and the national gazetteer's divisions for ``division:`` zones. The facts stay in the text's own
+    graph; the returned quads are the local bodies and the divisions (with their parents up to the
+    province) that the seed gazetteer lacks and the facts use, in ``graph`` (the build's reference
+    graph). Raises CurationError on a bad entry, as the build's extraction does."""
+    from ..namespaces import REFERENCE_GRAPH
+
+    national = national or load_national_gazetteer()
+    gaz = gaz.without_generic_aliases()
+    local = BodyFinder(gaz, national).local_bodies(source.text)
+    gaz = gaz.with_bodies(local)
+    detector = _Detector(source, gaz, None, None, None, national)
+    extraction = Extractor(source, gaz, cur, divisions=detector.zone_divisions()).run()
+    local_used = draft_bodies(extraction.bodies_used, local)
+    added = detector.draft_divisions(extraction.divisions_used | {b.jurisdiction for b in local_used})
+    graph = graph if graph is not None else REFERENCE_GRAPH
+    return extraction, [q for d in added.values() for q in division_quads(d, graph)] + draft_body_quads(local_used, graph)
+
+
 def _explain_unresolved_local(unknown: list[Unresolved], unresolved: list[UnresolvedLocal]) -> list[Unresolved]:
     """Say why a local body's name is unknown: its place could not be resolved (ambiguous, no code)."""
     out = []
