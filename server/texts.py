@@ -69,13 +69,25 @@ def _safe_file(folder: Path, name: str) -> Path | None:
     return folder / name
 
 
-def load_text(file_name: str | None, sha256: str | None, folder: Path | None = None) -> SourceText:
-    """The text named ``file_name`` in the texts folder (``seeds/``), checked against ``sha256``."""
+TEXTS_DIR = "texts"  # in the data folder: the texts of committed reviews (the seeds' are in seeds/)
+
+
+def load_text(file_name: str | None, sha256: str | None, folder: Path | None = None,
+              also: Path | None = None) -> SourceText:
+    """The text named ``file_name`` in the texts folder (``seeds/``), else in ``also`` (the data
+    folder's ``texts/``, where a committed review keeps its text), checked against ``sha256``: of
+    two files of that name, the one whose digest the graph records."""
     if not file_name:
         return SourceText(TEXT_NOT_HELD, None, None, sha256)
-    path = _safe_file(folder or seeds_dir(), file_name)
-    if path is None or not path.is_file():
+    found = [_read_text(path, file_name, sha256) for path in
+             (_safe_file(f, file_name) for f in (folder or seeds_dir(), also) if f is not None)
+             if path is not None and path.is_file()]
+    if not found:
         return SourceText(TEXT_MISSING, None, file_name, sha256)
+    return next((t for t in found if t.status == TEXT_OK), found[0])
+
+
+def _read_text(path: Path, file_name: str, sha256: str | None) -> SourceText:
     data = path.read_bytes()
     actual = hashlib.sha256(data).hexdigest()
     try:
@@ -87,6 +99,20 @@ def load_text(file_name: str | None, sha256: str | None, folder: Path | None = N
     else:
         status = TEXT_OK if actual == sha256.strip().lower() else TEXT_CHANGED
     return SourceText(status, text, file_name, sha256, actual)
+
+
+def keep_text(data_dir: Path, file_name: str, text: str) -> Path:
+    """Write a committed review's text into ``DATA/texts/`` (atomically, fsync'ed), so that its
+    source page shows it. Raises ValueError for a name that is not a plain file name."""
+    from pilotkg.graph.backup import write_atomically
+
+    folder = Path(data_dir) / TEXTS_DIR
+    path = _safe_file(folder, file_name)
+    if path is None:
+        raise ValueError(f"{file_name!r} is not a plain file name")
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, text.encode("utf-8"))
+    return path
 
 
 # --- RFC 5147 fragments: char=S,E (a range), char=S (a position), char=,E and char=S, ------------

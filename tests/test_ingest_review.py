@@ -233,6 +233,13 @@ def test_create_decide_and_commit_writes_only_the_accepted_findings(client, auth
     assert resp.headers["Content-Disposition"] == 'attachment; filename="elderly_care_pilot.curation.yaml"'
     data = yaml.safe_load(resp.get_data(as_text=True))
     assert sorted(z["zone"] for z in data["zones"]) == ["honghe-hani-and-yi-autonomous-prefecture", "shenyang"]
+    # the source page shows the committed text, its quotes highlighted (kept in DATA/texts/)
+    page = client.get("/source/elderly-care-pilot", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "does not hold" not in html and "Honghe Hani and Yi Autonomous Prefecture" in html
+    raw = client.get("/source/elderly-care-pilot.txt")
+    assert raw.status_code == 200 and raw.get_data(as_text=True) == ELDERLY.read_text(encoding="utf-8")
     # durable: another store on the same folder reads the review back
     again = ReviewStore(app_and_token[0].extensions["pilotkg"].reviews.folder).get(review["id"])
     assert again["status"] == "committed" and again["decisions"][zones["Ordos"]["id"]] == {"decision": "reject"}

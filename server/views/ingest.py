@@ -41,6 +41,7 @@ from ..auth import require
 from ..negotiation import wants_html
 from ..reports import report_dict
 from ..site import page
+from ..texts import keep_text
 from ..workers import IngestJob, PoolBusy, QueryTimeout, WorkerFailed
 
 bp = Blueprint("ingest", __name__, url_prefix="/ingest")
@@ -449,6 +450,11 @@ def commit(review_id: str) -> Response:
             return _json({"error": str(err), "results": record["refusal"]["results"]}, err.status)
         record["refusal"] = None
         record["status"] = "committed"
+        try:  # the source page shows the text of a committed review (the evidence's offsets are into it)
+            keep_text(service().config.data, record["name"], record["text"])
+        except (OSError, ValueError) as err:
+            current_app.logger.warning("review %s: committed, but its text could not be kept for its source page: %s",
+                                       review_id, err)
         record["commits"].append({"at": _now(), "curator": curator.name, "graph": record["graph"],
                                   "quads": draft["quads"], "findings": sum(1 for ok, _ in written.values() if ok),
                                   "added": entry.get("added"), "removed": entry.get("removed")})

@@ -14,14 +14,15 @@ from __future__ import annotations
 import base64
 import bisect
 import hashlib
+from pathlib import Path
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from markupsafe import Markup, escape
 
 from ..describe import SOURCE_PREFIX, Span, source_record, source_records, source_spans
 from ..negotiation import wants_html
 from ..site import not_found_page, page, sparql_iri
-from ..texts import CharRange, FragmentError, load_text, parse_char
+from ..texts import TEXTS_DIR, CharRange, FragmentError, load_text, parse_char
 
 bp = Blueprint("sources", __name__)
 
@@ -36,10 +37,15 @@ def _not_found(message: str) -> Response:
     return _plain(404, message)
 
 
+def _kept_texts():
+    """The data folder's ``texts/``: the texts of committed reviews (see ``server/views/ingest.py``)."""
+    return Path(current_app.extensions["pilotkg"].config.data) / TEXTS_DIR
+
+
 @bp.route("/sources", methods=["GET"])
 def sources() -> Response:
     records = source_records()
-    texts = {r.iri: load_text(r.file_name, r.sha256) for r in records}
+    texts = {r.iri: load_text(r.file_name, r.sha256, also=_kept_texts()) for r in records}
     return page("sources.html", records=records, texts=texts)
 
 
@@ -57,7 +63,7 @@ def source(doc: str) -> Response:
         record, raw, name, iri = source_record(SOURCE_PREFIX + doc), False, doc, SOURCE_PREFIX + doc
     if record is None:
         return _not_found(f"There is no source named {name!r} in the dataset; /sources lists them.")
-    text = load_text(record.file_name, record.sha256)
+    text = load_text(record.file_name, record.sha256, also=_kept_texts())
     if raw:
         return _raw_text(record, text)
     spans, labels = source_spans(iri)
