@@ -1,5 +1,5 @@
 """The SPARQL 1.1 Protocol's dataset of an update: ``using-graph-uri`` and
-``using-named-graph-uri`` (protocol section 2.2.3).
+``using-named-graph-uri`` (protocol section 2.2.3); and the base IRI of a request.
 
 The parameters mean what ``USING`` and ``USING NAMED`` clauses mean, for every operation of
 the request that has a ``WHERE`` clause (``INSERT``/``DELETE`` ... ``WHERE``); they are
@@ -15,6 +15,16 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from .sparql_safety import standard_tokens, tokens
+
+
+def base_iri(url: str) -> str | None:
+    """The request's URL as the base IRI its query or update resolves relative IRIs against, or
+    None if it is no IRI (a Host header can hold anything): relative IRIs then stay unresolved
+    and are a syntax error, as without a base. A base IRI is text; nothing is ever fetched."""
+    try:
+        return ox.NamedNode(url).value
+    except ValueError:
+        return None
 
 
 class UpdateDatasetConflict(ValueError):

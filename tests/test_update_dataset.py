@@ -53,3 +53,10 @@ def test_the_words_inside_strings_and_iris_are_no_conflict():
 def test_a_parameter_that_is_not_an_absolute_iri_is_refused(bad):
     with pytest.raises(ValueError, match="using-graph-uri"):
         with_update_dataset("INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }", [bad], [])
+
+
+def test_a_request_url_that_is_no_iri_gives_no_base():
+    from pilotkg.graph.update_dataset import base_iri
+
+    assert base_iri("http://127.0.0.1:8080/sparql") == "http://127.0.0.1:8080/sparql"
+    assert base_iri("http://a>b/sparql") is None and base_iri("http://[::1/sparql") is None

@@ -430,3 +430,18 @@ def test_empty_refuses_a_folder_holding_a_built_dataset(built):
 
     out = pilotkg("--data", str(built.data_dir), "serve", "--empty", "--port", "1")
     assert out.returncode == 2 and "holds a built dataset" in out.stderr, out.stderr
+
+
+def test_a_host_header_that_makes_no_iri_is_no_server_error(empty_server):
+    """Werkzeug drops such a host (the base becomes ``http:///sparql``); without it, graph/update_dataset.py's
+    base_iri would give no base and the relative IRI a 400. Never a 5xx."""
+    import socket
+
+    server, _token = empty_server
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(b"GET /sparql?query=SELECT%20(%3Cx%3E%20AS%20%3Fx)%20%7B%7D HTTP/1.1\r\nHost: a>b\r\n"
+                     b"Accept: application/sparql-results+json\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith((b"HTTP/1.1 200", b"HTTP/1.1 400")), answer[:300]

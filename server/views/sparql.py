@@ -26,7 +26,7 @@ from ..audit import AuditError
 from ..auth import require
 from ..examples import ExampleQueryError, load_examples
 from pilotkg.graph.curate import WriteRefused
-from pilotkg.graph.update_dataset import UpdateDatasetConflict, with_update_dataset
+from pilotkg.graph.update_dataset import UpdateDatasetConflict, base_iri, with_update_dataset
 
 from ..reports import refused
 from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, bom_wanted, choose, format_override, wants_html
@@ -202,7 +202,7 @@ def _query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Re
     g.query_form = form
     try:
         outcome = service().run_query(query, fmt, default_graphs, named_graphs, client=request.remote_addr or "",
-                                      base_iri=request.base_url)
+                                      base_iri=base_iri(request.base_url))
     except QueryTimeout as err:
         return error(503, f"{err}; simplify the query or ask for fewer results")
     except TooManyQueries as err:
@@ -263,7 +263,7 @@ def _update(update: str, using: list[str], using_named: list[str]) -> Response:
         check_untrusted(update)
         update = with_update_dataset(update, using, using_named)
         service().run_update(update, who, request_id=g.get("request_id"), remote_addr=request.remote_addr,
-                             base_iri=request.base_url)
+                             base_iri=base_iri(request.base_url))
     except AuditError as err:
         log.critical("update by %r applied but not recorded: %s", who.name, err)
         return error(500, "the update was applied but could not be recorded in the audit log; the error has been logged")
