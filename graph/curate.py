@@ -41,6 +41,27 @@ def _clears_all(update: str) -> bool:
     return False
 
 
+def _cleared_graphs(update: str) -> list[ox.NamedNode]:
+    """The graphs ``update`` clears by ``CLEAR GRAPH <IRI>`` (absolute IRIs written out).
+
+    The store keeps no empty graphs: a graph exists while it holds a triple. Clearing a graph that
+    holds nothing is clearing an empty graph, which succeeds (Oxigraph would say it does not exist;
+    the W3C protocol suite's update_base_uri starts with such a CLEAR); DROP of one still fails."""
+    out, words = [], tokens(update)
+    for i, token in enumerate(words):
+        if token.kind != "WORD" or token.text.upper() != "CLEAR":
+            continue
+        rest = words[i + 1:i + 4]
+        if rest and rest[0].kind == "WORD" and rest[0].text.upper() == "SILENT":
+            rest = rest[1:]
+        if len(rest) >= 2 and rest[0].kind == "WORD" and rest[0].text.upper() == "GRAPH" and rest[1].kind == "IRI":
+            try:
+                out.append(ox.NamedNode(rest[1].text[1:-1]))
+            except ValueError:  # relative or escaped: left to the update (as before)
+                pass
+    return out
+
+
 class WriteRefused(ValueError):
     """A write that cannot be made; ``report`` holds the SHACL report when shapes refused it."""
 
@@ -299,17 +320,22 @@ def check_evidence(data: list[ox.Quad], diff: Diff, texts_dir=None) -> tuple[lis
     return problems, unchecked
 
 
-def apply_update_in_memory(current: Iterable[ox.Quad], update: str) -> list[ox.Quad]:
-    """The data after a SPARQL Update, computed on an in-memory copy."""
+def apply_update_in_memory(current: Iterable[ox.Quad], update: str, *, base_iri: str | None = None,
+                           allow_clear_all: bool = False) -> list[ox.Quad]:
+    """The data after a SPARQL Update, computed on an in-memory copy. Relative IRIs resolve against
+    ``base_iri`` (the request's URL; never fetched). CLEAR ALL and DROP ALL are refused unless
+    ``allow_clear_all`` (``pilotkg serve --empty``)."""
     check_untrusted(update)
-    if _clears_all(update):
+    if not allow_clear_all and _clears_all(update):
         raise WriteRefused("CLEAR ALL and DROP ALL are not allowed; clear named graphs one by one", status=403)
     data, _ = _split(current)
     memory = ox.Store()
     memory.extend(data)
+    for graph in _cleared_graphs(update):
+        memory.add_graph(graph)
     from .namespaces import PREFIXES
 
-    memory.update(update, prefixes={k: str(v) for k, v in PREFIXES.items()})
+    memory.update(update, prefixes={k: str(v) for k, v in PREFIXES.items()}, base_iri=base_iri)
     after = list(memory)
     refuse_blank_nodes(after)
     return after

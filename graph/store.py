@@ -148,10 +148,12 @@ class Store(Protocol):
         *,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL query. ``default_graphs``/``named_graphs`` are the protocol's
         ``default-graph-uri``/``named-graph-uri``; without them the default graph is
-        the union of all named graphs. Raises SyntaxError on a malformed query."""
+        the union of all named graphs. Relative IRIs resolve against ``base_iri`` (never
+        fetched). Raises SyntaxError on a malformed query."""
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL update as one transaction."""
@@ -228,12 +230,12 @@ class EmbeddedStore:
             self.reopen()
             return read()
 
-    def query(self, sparql, *, default_graphs=None, named_graphs=None):
-        return self._read(lambda: self._query(sparql, default_graphs, named_graphs))
+    def query(self, sparql, *, default_graphs=None, named_graphs=None, base_iri=None):
+        return self._read(lambda: self._query(sparql, default_graphs, named_graphs, base_iri))
 
-    def _query(self, sparql, default_graphs, named_graphs):
+    def _query(self, sparql, default_graphs, named_graphs, base_iri=None):
         refuse_remote(sparql)
-        kwargs = {}
+        kwargs = {"base_iri": base_iri} if base_iri else {}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         # else the store's own default graph: the merged graph (a set), or the query's FROM

@@ -342,6 +342,7 @@ class RemoteStore:
         *,
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
         refuse_remote(sparql)
         params: list[tuple[str, str]] = []
@@ -360,6 +361,8 @@ class RemoteStore:
                 self._run_query(PROBE_QUERY, [], 0)  # learn the engine from its Server header
             params += engine_timeout_params(self.engine, self.query_timeout)
         text, added = with_prefixes(sparql)
+        if base_iri:  # a BASE line first: the query's own BASE, if any, still wins (it comes later)
+            text, added = f"BASE <{ox.NamedNode(base_iri).value}>\n" + text, added + 1
         return self._run_query(text, params, added)
 
     def update(self, sparql: str) -> None:

@@ -7,8 +7,11 @@ import errno
 import hashlib
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 
@@ -22,6 +25,7 @@ from .auth import TokensFileError, read_tokens
 from .config import ServerConfig
 
 STAMP_FILE = "store-dataset.sha256"
+EMPTY_MARKER = "empty-dataset"  # written by `serve --empty` into a data folder it serves
 SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
                   "max-literal", "worker-memory", "write-timeout", "client-queries", "short-workers", "update-token",
                   "tokens-file", "config")
@@ -35,8 +39,11 @@ def _options(func):
 
 @click.command("serve")
 @_options
+@click.option("--empty", is_flag=True,
+              help="Serve an empty writable dataset instead of the built one (no build; CLEAR ALL and DROP ALL "
+                   "allowed), e.g. for protocol test suites; in a new temporary folder unless --data is given.")
 @click.pass_context
-def serve(ctx: click.Context, **given) -> None:
+def serve(ctx: click.Context, empty: bool = False, **given) -> None:
     """Serve the dataset over SPARQL 1.1 on http://HOST:PORT/sparql.
 
     Builds the dataset from seeds/ into the data folder if it is missing or
@@ -52,19 +59,50 @@ def serve(ctx: click.Context, **given) -> None:
         values = resolve(given, given.get("config") or None)
     except SettingsError as err:
         raise click.UsageError(str(err)) from err
+    temporary = None
+    if empty:
+        temporary = _empty_folder(values, explicit="data" in given or str(values["data"]) != "pilotkg-data")
     config = ServerConfig.from_settings(values)
+    config.empty = empty
     try:
-        read_tokens(config.tokens_path)  # a bad tokens file stops here, before any build or load
-    except TokensFileError as err:
-        raise click.UsageError(str(err)) from err
-    _configure_logging()
-    ensure_built(config.data)
-    try:
-        prepare_store(config)
-    except StoreError as err:
-        click.echo(f"Error: {err}", err=True)
-        sys.exit(1)
-    run(config)
+        try:
+            read_tokens(config.tokens_path)  # a bad tokens file stops here, before any build or load
+        except TokensFileError as err:
+            raise click.UsageError(str(err)) from err
+        _configure_logging()
+        if empty:
+            click.echo(f"pilotkg: serving an EMPTY writable dataset in {config.data} (--empty: no built dataset, "
+                       "CLEAR ALL and DROP ALL allowed)", err=True)
+        else:
+            ensure_built(config.data)
+            try:
+                prepare_store(config)
+            except StoreError as err:
+                click.echo(f"Error: {err}", err=True)
+                sys.exit(1)
+        run(config)
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _empty_folder(values: dict, *, explicit: bool) -> Path | None:
+    """The data folder of ``serve --empty`` (set in ``values``): the given one, which must hold no
+    built dataset (new, or made by --empty before), or a new temporary one, returned to be removed."""
+    if values.get("store"):
+        raise click.UsageError("--empty serves an embedded store of its own; it cannot be used with --store")
+    if not explicit:
+        folder = Path(tempfile.mkdtemp(prefix="pilotkg-empty-"))
+        values["data"] = folder
+        (folder / EMPTY_MARKER).write_text("made by pilotkg serve --empty\n", encoding="utf-8")
+        return folder
+    folder = Path(values["data"])
+    if (folder / DATASET_FILE).exists() or ((folder / STORE_DIR).exists() and not (folder / EMPTY_MARKER).exists()):
+        raise click.UsageError(f"{folder} holds a built dataset or its store; --empty serves a new folder "
+                               "(or one it made before): give another --data")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / EMPTY_MARKER).write_text("made by pilotkg serve --empty\n", encoding="utf-8")
+    return None
 
 
 def prepare_store(config: ServerConfig) -> None:

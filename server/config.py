@@ -26,6 +26,7 @@ class ServerConfig:
     short_workers: int = 2
     update_token: str = ""
     tokens_file: str = ""  # curator tokens; empty = DATA/tokens.toml
+    empty: bool = False  # serve --empty: an empty writable dataset, no build, CLEAR ALL / DROP ALL allowed
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -61,10 +61,12 @@ class Service:
         self.generation = 0  # bumped after every write: caches of pages (search index, downloads) key on it
         self.started_at = time.time()
 
-    def run_query(self, query: str, fmt: str, default_graphs=None, named_graphs=None, client: str = "") -> Outcome:
-        """Run a query in a worker; ``client`` (the requester's address) is held to its share of the workers."""
-        return self.pool.run(Job(query, fmt, default_graphs or None, named_graphs or None, self.config.max_rows),
-                             client=client)
+    def run_query(self, query: str, fmt: str, default_graphs=None, named_graphs=None, client: str = "",
+                  base_iri: str | None = None) -> Outcome:
+        """Run a query in a worker; ``client`` (the requester's address) is held to its share of the workers;
+        relative IRIs resolve against ``base_iri``."""
+        return self.pool.run(Job(query, fmt, default_graphs or None, named_graphs or None, self.config.max_rows,
+                                 base_iri), client=client)
 
     def run_plan(self, job: PlanJob):
         """Plan a write in a worker (parse, apply, reason, validate); returns ``(plan, quads)`` or raises
@@ -77,15 +79,15 @@ class Service:
         return self.pool.run(job, timeout=self.config.write_timeout).result()
 
     def run_update(self, update: str, curator: Curator | None = None, *, request_id: str | None = None,
-                   remote_addr: str | None = None) -> dict | None:
+                   remote_addr: str | None = None, base_iri: str | None = None) -> dict | None:
         """Apply a SPARQL Update as a validated write (see :class:`~pilotkg.server.writes.Writes`):
         planned on a copy, reasoned, checked against the shapes, committed in one
         transaction, and recorded in the audit log with the exact triples added and
         removed per graph. Raises ``WriteRefused`` (with the SHACL report) and changes
-        nothing if the result would violate a shape."""
+        nothing if the result would violate a shape. Relative IRIs resolve against ``base_iri``."""
         who = curator or Curator("(anonymous)", "admin")
         return self.writes.commit(
-            lambda: self.writes.plan_update(update), curator=who.name, role=who.role, action="update",
+            lambda: self.writes.plan_update(update, base_iri=base_iri), curator=who.name, role=who.role, action="update",
             request_id=request_id or "", remote_addr=remote_addr,
         )
 

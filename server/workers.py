@@ -108,6 +108,7 @@ class Job:
     default_graphs: list[str] | None
     named_graphs: list[str] | None
     max_rows: int
+    base_iri: str | None = None  # the query's relative IRIs resolve against it (the request's URL)
 
 
 @dataclass
@@ -134,6 +135,8 @@ class PlanJob:
     source: str = "the submitted data"
     quads: list | None = None
     replace: bool = False
+    base_iri: str | None = None  # an update's relative IRIs resolve against it (the request's URL)
+    allow_clear_all: bool = False  # CLEAR ALL / DROP ALL: only on an empty dataset (serve --empty)
 
 
 @dataclass
@@ -253,11 +256,12 @@ def _query(store, job: Job) -> Outcome:  # pragma: no cover - runs in the child
 
     try:
         try:
-            result = store.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs)
+            base = {"base_iri": job.base_iri} if job.base_iri else {}
+            result = store.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs, **base)
             out = serialize(result, job.fmt, job.max_rows)
         except FileNotFoundError:  # RocksDB compacted files away under this read-only handle
             getattr(store, "reopen", lambda: None)()
-            result = store.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs)
+            result = store.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs, **base)
             out = serialize(result, job.fmt, job.max_rows)
         return Outcome("ok", out.body, out.media_type, out.rows, out.truncated, out.kind)
     except SyntaxError as err:
@@ -327,7 +331,8 @@ def plan_write(store, job: PlanJob, limits: ParseLimits | None = None) -> tuple:
         quads = parse_submission(job.data or b"", job.fmt or "", source=job.source, limits=limits)
     current = all_quads(store)
     if job.action == "update":
-        new_data = apply_update_in_memory(current, job.update or "")
+        new_data = apply_update_in_memory(current, job.update or "", base_iri=job.base_iri,
+                                          allow_clear_all=job.allow_clear_all)
     elif job.action == "graph":
         new_data = replace_graph(current, job.graph or "", quads, replace=job.replace)
     elif job.action == "drop":

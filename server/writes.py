@@ -83,8 +83,10 @@ class Writes:
             return run_plan(job)
         return plan_write(self.service.store, job)
 
-    def plan_update(self, update: str) -> WritePlan:
-        return self._run(PlanJob("update", update=update))[0]
+    def plan_update(self, update: str, *, base_iri: str | None = None) -> WritePlan:
+        # CLEAR ALL / DROP ALL only where nothing was built to protect (pilotkg serve --empty)
+        empty = bool(getattr(getattr(self.service, "config", None), "empty", False))
+        return self._run(PlanJob("update", update=update, base_iri=base_iri, allow_clear_all=empty))[0]
 
     def plan_graph(self, graph: str, quads: list, *, replace: bool) -> WritePlan:
         return self._run(PlanJob("graph", graph=graph, quads=quads, replace=replace))[0]

@@ -298,6 +298,14 @@ def commit_import(import_id: str) -> Response:
 
 @bp.route("/rdf-graphs", methods=["GET", "PUT", "POST", "DELETE"])
 def graph_store() -> Response:
+    if "default" in request.args:  # the Graph Store Protocol's default graph
+        if "graph" in request.args:
+            raise _Unusable(400, "give either ?default or ?graph=IRI, not both")
+        if request.method != "GET":
+            return error(405, "the default graph (the union of the graphs, as queries see it) is read-only here; "
+                              "write a named graph with ?graph=IRI, or the default graph with a SPARQL Update",
+                         Allow="GET")
+        return _get_graph(None)
     graph = _graph_param()
     if request.method == "GET":
         return _get_graph(graph)
@@ -327,14 +335,16 @@ def _graph_exists(graph: str) -> bool:
     return outcome.status == "ok" and json.loads(outcome.body)["boolean"]
 
 
-def _get_graph(graph: str) -> Response:
-    if not _graph_exists(graph):
+def _get_graph(graph: str | None) -> Response:
+    """A named graph, or (``None``) the default graph as queries see it (the union of the graphs)."""
+    if graph is not None and not _graph_exists(graph):
         return error(404, f"there is no graph {graph}")
     try:
         fmt = choose(request.headers.get("Accept"), GRAPH_TYPES, "turtle")
     except NotAcceptable as err:
         return error(406, str(err))
-    outcome = service().run_query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", fmt)
+    pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph is not None else "?s ?p ?o"
+    outcome = service().run_query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {pattern} }}", fmt)
     if outcome.status != "ok":
         return error(500, "the graph could not be read")
     return Response(outcome.body, content_type=outcome.media_type, headers={"Access-Control-Allow-Origin": "*"})

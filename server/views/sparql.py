@@ -12,6 +12,7 @@ URL always means the results themselves. ``download=1`` adds
 from __future__ import annotations
 
 import logging
+import urllib.parse
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, request
@@ -25,6 +26,7 @@ from ..audit import AuditError
 from ..auth import require
 from ..examples import ExampleQueryError, load_examples
 from pilotkg.graph.curate import WriteRefused
+from pilotkg.graph.update_dataset import UpdateDatasetConflict, base_iri, with_update_dataset
 
 from ..reports import refused
 from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, bom_wanted, choose, format_override, wants_html
@@ -84,6 +86,9 @@ def sparql() -> Response:
         args = request.args
         if "update" in args:
             return error(405, "SPARQL Update must be sent by POST (form field 'update' or application/sparql-update)", Allow="POST")
+        repeated = _repeated(args)
+        if repeated is not None:
+            return repeated
         query, update = args.get("query"), None
         default_graphs, named_graphs = args.getlist("default-graph-uri"), args.getlist("named-graph-uri")
         if query is None:
@@ -92,9 +97,15 @@ def sparql() -> Response:
             return _editor(query)
     else:
         mimetype = request.mimetype
+        using = request.args.getlist("using-graph-uri"), request.args.getlist("using-named-graph-uri")
         if mimetype == FORM:
+            _check_form_encoding()
             form = request.form
+            repeated = _repeated(form)
+            if repeated is not None:
+                return repeated
             query, update = form.get("query"), form.get("update")
+            using = (form.getlist("using-graph-uri") or using[0], form.getlist("using-named-graph-uri") or using[1])
             default_graphs = form.getlist("default-graph-uri") or request.args.getlist("default-graph-uri")
             named_graphs = form.getlist("named-graph-uri") or request.args.getlist("named-graph-uri")
         elif mimetype == QUERY_TYPE:
@@ -114,16 +125,44 @@ def sparql() -> Response:
         if query is None and update is None:
             return error(400, "no 'query' (or 'update') in the request")
     if update is not None:
-        return _update(update)
+        return _update(update, *using)
     return _query(query, default_graphs, named_graphs)
 
 
+def _repeated(params) -> Response | None:
+    """400 if ``query`` or ``update`` is given more than once (the protocol allows exactly one)."""
+    for name in ("query", "update"):
+        count = len(params.getlist(name))
+        if count > 1:
+            return error(400, f"the request gives {count} '{name}' parameters; give exactly one")
+    return None
+
+
+def _check_charset() -> None:
+    """The protocol's bodies are UTF-8: refuse a declared charset that is not."""
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.strip().lower() not in ("utf-8", "utf8"):
+        raise _BadRequest(f"the request body must be UTF-8 (SPARQL 1.1 Protocol); charset={charset} is not accepted")
+
+
 def _body_text() -> str:
+    _check_charset()
     data = request.get_data(cache=False)
     try:
-        return data.decode(request.mimetype_params.get("charset", "utf-8"))
-    except (UnicodeDecodeError, LookupError):
-        raise _BadRequest("the request body is not UTF-8 text") from None
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise _BadRequest(f"the request body is not UTF-8 text (byte {err.start} is not); send UTF-8") from None
+
+
+def _check_form_encoding() -> None:
+    """A form body (and each value in it, once percent-decoded) must be UTF-8. The body is kept,
+    so that ``request.form`` still reads it."""
+    _check_charset()
+    data = request.get_data(cache=True)
+    try:
+        urllib.parse.parse_qsl(data.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise _BadRequest("the form is not UTF-8 text (its bytes, or a percent-encoded value); send UTF-8") from None
 
 
 class _BadRequest(Exception):
@@ -162,7 +201,8 @@ def _query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Re
         return error(400, str(err))
     g.query_form = form
     try:
-        outcome = service().run_query(query, fmt, default_graphs, named_graphs, client=request.remote_addr or "")
+        outcome = service().run_query(query, fmt, default_graphs, named_graphs, client=request.remote_addr or "",
+                                      base_iri=base_iri(request.base_url))
     except QueryTimeout as err:
         return error(503, f"{err}; simplify the query or ask for fewer results")
     except TooManyQueries as err:
@@ -213,18 +253,21 @@ def _download_wanted(value: str | None) -> bool:
     raise ValueError(f"download={value!r} is not understood; use download=1 to save the results as a file")
 
 
-def _update(update: str) -> Response:
-    """Apply an update for a curator (or admin) and record it in the audit log (see ``Service.run_update``)."""
+def _update(update: str, using: list[str], using_named: list[str]) -> Response:
+    """Apply an update for a curator (or admin) and record it in the audit log (see ``Service.run_update``);
+    ``using``/``using_named`` are the protocol's using-graph-uri/using-named-graph-uri."""
     who = require("curator", "updates")
     if isinstance(who, Response):
         return who
     try:
         check_untrusted(update)
-        service().run_update(update, who, request_id=g.get("request_id"), remote_addr=request.remote_addr)
+        update = with_update_dataset(update, using, using_named)
+        service().run_update(update, who, request_id=g.get("request_id"), remote_addr=request.remote_addr,
+                             base_iri=base_iri(request.base_url))
     except AuditError as err:
         log.critical("update by %r applied but not recorded: %s", who.name, err)
         return error(500, "the update was applied but could not be recorded in the audit log; the error has been logged")
-    except (RemoteAccessRefused, QueryTooComplex) as err:
+    except (RemoteAccessRefused, QueryTooComplex, UpdateDatasetConflict) as err:
         return error(400, str(err))
     except WriteRefused as err:
         return refused(err)
