@@ -127,3 +127,15 @@ def site(site_app):
     client = site_app.test_client()
     client.environ_base["HTTP_ACCEPT"] = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     return client
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (``-n N --dist loadgroup``): each test file runs whole on one worker, in its
+    order, as without xdist; the security suite (tests/security/, whose last module checks the
+    memory its shared server held after every probe) runs whole on one worker."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        group = "security" if path.startswith("tests/security/") or path.startswith("security/") else path
+        item.add_marker(pytest.mark.xdist_group(group))
