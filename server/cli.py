@@ -20,11 +20,12 @@ from pilotkg.graph.store import STORE_DIR, STORE_LAYOUT, StoreError, open_store
 
 from .auth import TokensFileError, read_tokens
 from .config import ServerConfig
+from .cors import OriginsError, parse_origins
 
 STAMP_FILE = "store-dataset.sha256"
 SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
                   "max-literal", "worker-memory", "write-timeout", "client-queries", "short-workers", "update-token",
-                  "tokens-file", "config")
+                  "tokens-file", "cors-origins", "behind-proxy", "config")
 
 
 def _options(func):
@@ -53,6 +54,12 @@ def serve(ctx: click.Context, **given) -> None:
     except SettingsError as err:
         raise click.UsageError(str(err)) from err
     config = ServerConfig.from_settings(values)
+    try:
+        parse_origins(config.cors_origins)
+    except OriginsError as err:
+        raise click.UsageError(str(err)) from err
+    if config.behind_proxy < 0:
+        raise click.UsageError(f"behind-proxy must be 0 or more (the reverse proxies in front), not {config.behind_proxy}")
     try:
         read_tokens(config.tokens_path)  # a bad tokens file stops here, before any build or load
     except TokensFileError as err:

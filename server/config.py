@@ -26,6 +26,8 @@ class ServerConfig:
     short_workers: int = 2
     update_token: str = ""
     tokens_file: str = ""  # curator tokens; empty = DATA/tokens.toml
+    cors_origins: str = ""  # comma-separated origins whose scripts may send updates (see server/cors.py)
+    behind_proxy: int = 0  # reverse proxies whose X-Forwarded-* headers are trusted; 0 = none
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
