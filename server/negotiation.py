@@ -167,15 +167,17 @@ GRAPH_ALIASES = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}
 
 
 def format_override(value: str, kind: str) -> str:
-    """The ``format=`` parameter (a short name or a media type) for a result kind."""
+    """The ``format=`` parameter (a short name, a media type, or a comma-separated list of media
+    types, the first that fits winning, as SPARQLWrapper sends for JSON-LD) for a result kind."""
     value = value.strip().lower()
     offered = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
     media_map = SOLUTION_TYPES if kind == "solutions" else {**GRAPH_TYPES, **EXTRA_GRAPH_MEDIA}
     aliases = {**FORMAT_ALIASES, **GRAPH_ALIASES} if kind == "graph" else FORMAT_ALIASES
-    name = media_map.get(value.split(";", 1)[0].strip()) or aliases.get(value)
-    if name not in offered:
-        raise NotAcceptable(f"format={value!r} does not fit this result; use one of {', '.join(offered)}")
-    return name
+    for item in value.split(","):
+        name = media_map.get(item.split(";", 1)[0].strip()) or aliases.get(item.strip())
+        if name in offered:
+            return name
+    raise NotAcceptable(f"format={value!r} does not fit this result; use one of {', '.join(offered)}")
 
 
 def format_overrides(values: list[str], kind: str) -> str | None:

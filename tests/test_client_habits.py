@@ -12,7 +12,7 @@ uses, ``SparqlEndpointFetcher.ts``):
 | client | query form | format= | Accept |
 | --- | --- | --- | --- |
 | SPARQLWrapper | SELECT/ASK | json, xml, csv, tsv+text/tab-separated-values | the format's media type |
-| SPARQLWrapper | CONSTRUCT | xml, rdf, rdf+xml+application/rdf+xml, turtle, n3, json-ld+application/ld+json | application/rdf+xml, application/turtle,text/turtle, ... |
+| SPARQLWrapper | CONSTRUCT | xml, rdf, rdf+xml+application/rdf+xml, turtle, n3, json-ld+"application/ld+json,application/x-json+ld" | application/rdf+xml, application/turtle,text/turtle, ... |
 | rdflib SPARQLStore | any | none | application/sparql-results+xml, application/xml (returnFormat xml) |
 | YASGUI | SELECT / CONSTRUCT | none | application/sparql-results+json,*/*;q=0.9 / application/n-triples,*/*;q=0.9 |
 | Comunica | SELECT / CONSTRUCT | none | application/sparql-results+json;q=1.0,application/sparql-results+xml;q=0.7 / text/turtle |
@@ -72,6 +72,7 @@ def client(habits):
     (["rdf+xml", "application/rdf+xml"], "graph", "rdfxml"), (["rdf+xml", ""], "graph", "rdfxml"),
     (["turtle"], "graph", "turtle"), (["n3"], "graph", "turtle"), (["text/rdf+n3"], "graph", "turtle"),
     (["application/turtle"], "graph", "turtle"), (["json-ld", "application/ld+json"], "graph", "jsonld"),
+    (["json-ld", "application/ld+json,application/x-json+ld"], "graph", "jsonld"),
     (["json"], "graph", "jsonld"), (["nt"], "graph", "ntriples"), (["text/turtle; charset=utf-8"], "graph", "turtle"),
     ([], "graph", None), ([""], "solutions", None),
 ])
@@ -101,7 +102,7 @@ def _sparqlwrapper_params(query: str, fmt: str, media: str | None = None) -> str
     (CONSTRUCT, "rdf", None, "application/rdf+xml"),
     (CONSTRUCT, "xml", None, "application/rdf+xml"),
     (CONSTRUCT, "n3", None, "text/turtle"),
-    (CONSTRUCT, "json-ld", "application/ld+json", "application/ld+json"),
+    (CONSTRUCT, "json-ld", "application/ld+json,application/x-json+ld", "application/ld+json"),
     (SELECT, "tsv", "text/tab-separated-values", "text/tab-separated-values"),
     (SELECT, "xml", None, "application/sparql-results+xml"),
 ], ids=["rdf+xml", "rdf", "xml", "n3", "json-ld", "tsv", "select-xml"])
