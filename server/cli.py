@@ -158,7 +158,9 @@ def run(config: ServerConfig) -> None:
         sys.exit(2)
     app = create_app(config, service)
     try:
-        server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg")
+        # waitress drops X-Forwarded-* by default; behind a proxy they reach ProxyFix (see server/cors.py)
+        server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg",
+                               clear_untrusted_proxy_headers=config.behind_proxy <= 0)
     except OSError as err:  # the port is taken, or the address is not this machine's: one line, exit 1
         service.close()
         reason = "the port is in use (another server?)" if err.errno == errno.EADDRINUSE else (err.strerror or str(err))
