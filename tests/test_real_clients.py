@@ -357,12 +357,13 @@ def test_rdflib_sparqlstore_as_a_graph(server, dataset_store, built):
 
 @pytest.mark.parametrize("accept, query, media", [
     ("application/sparql-results+json,*/*;q=0.9", ASK_ZONE, "application/sparql-results+json"),  # YASGUI
-    ("text/turtle,*/*;q=0.9", ZONE_FACTS, "text/turtle"),  # YASGUI
+    ("text/turtle,*/*;q=0.9", ZONE_FACTS, "text/turtle"),  # YASGUI (older @triply/yasqe)
+    ("application/n-triples,*/*;q=0.9", ZONE_FACTS, "application/n-triples"),  # YASGUI (yasqe defaults.ts today)
     ("application/sparql-results+json;q=1.0,application/sparql-results+xml;q=0.7", ASK_ZONE,
      "application/sparql-results+json"),  # Comunica (fetch-sparql-endpoint)
     ("text/turtle", ZONE_FACTS, "text/turtle"),  # Comunica, CONSTRUCT
     ("application/sparql-results+xml", ASK_ZONE, "application/sparql-results+xml"),  # rdflib SPARQLStore
-], ids=["yasgui-ask", "yasgui-construct", "comunica-ask", "comunica-construct", "rdflib-ask"])
+], ids=["yasgui-ask", "yasgui-construct", "yasgui-construct-ntriples", "comunica-ask", "comunica-construct", "rdflib-ask"])
 def test_requests_with_client_headers(server, accept, query, media):
     resp = requests.post(server.url, data={"query": query}, timeout=30,
                          headers={"Accept": accept, "Origin": "https://example.org"})
