@@ -54,6 +54,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("short-workers", 2, "Worker processes kept for short queries, so that a light query answers while heavy ones run.", int),
         Setting("update-token", "", "Bearer token of one admin named 'token', besides the curators of the tokens file; empty (the default): only those curators may update."),
         Setting("tokens-file", "", "TOML file of curator tokens (kept by `pilotkg token`); empty means DATA/tokens.toml."),
+        Setting("cors-origins", "", "Comma-separated origins (https://host[:port]) whose web pages may send updates and Graph Store writes with a token; empty (the default): none. Reads are open to every origin."),
+        Setting("behind-proxy", 0, "Number of reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host/-Port headers are trusted (0, the default: they are ignored).", int),
         Setting("config", "", "A TOML file with any of these settings (keys with underscores: query_timeout = 5)."),
     )
 }

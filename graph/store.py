@@ -252,7 +252,7 @@ class EmbeddedStore:
         of the server comes here."""
         text = merged_update_text(removed, added)
         if text:
-            self._apply(text)
+            self._apply(text, emptied={_stored(q).graph_name for q in removed})
 
     def update(self, sparql: str) -> None:
         """Apply ``sparql`` (as written: its default graph is the store's merged graph; name a graph)
@@ -271,13 +271,22 @@ class EmbeddedStore:
             "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } } ;\n"
             "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
         )
-        self._apply(sparql + " ;\n" + resync)
+        self._apply(sparql + " ;\n" + resync, emptied=set(self._store.named_graphs()))
 
-    def _apply(self, sparql: str) -> None:
+    def _apply(self, sparql: str, emptied: set | None = None) -> None:
+        """Run an update, forget those of the graphs ``emptied`` that it left without a triple
+        (pyoxigraph keeps a named graph, listed by ``GRAPH ?g {}``, after its last triple is
+        removed: a graph a curator dropped or cleared must disappear), and flush."""
         try:
             self._store.update(sparql, prefixes=_prefixes())
         except OSError as err:
             raise StoreError(f"the update could not be written: {err}") from err
+        try:
+            for graph in emptied or ():
+                if isinstance(graph, ox.NamedNode) and next(self._store.quads_for_pattern(None, None, None, graph), None) is None:
+                    self._store.remove_graph(graph)
+        except OSError as err:  # the update stands; the empty graph stays listed
+            logging.getLogger("pilotkg.graph.store").warning("could not forget an emptied graph in %s: %s", self.path, err)
         try:
             self._store.flush()
         except OSError as err:

@@ -84,7 +84,8 @@ GRAPHS_TTL = 5.0  # seconds a graphs() answer is reused for the union default gr
 MAX_URL = 4000  # longer request URLs (many default-graph-uri) go as a form body instead
 
 COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
-GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }"
+# Named graphs with at least one triple: Oxigraph keeps a graph whose triples were all deleted.
+GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g {} FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }"
 PROBE_QUERY = "ASK {}"
 OXIGRAPH_CANCELLED = "The SPARQL operation has been cancelled"  # what Oxigraph writes when --timeout-s ends a query
 

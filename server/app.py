@@ -10,6 +10,7 @@ import uuid
 from flask import Flask, Response, g, request
 
 from .config import ServerConfig
+from .cors import install as install_cors, parse_origins
 from .negotiation import wants_html
 from .site import CONTENT_SECURITY_POLICY, not_found_page
 from .service import Service
@@ -78,4 +79,6 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
         access_log.info(json.dumps(record))
         return response
 
+    app.config["PILOTKG_CORS_ORIGINS"] = parse_origins(config.cors_origins)
+    install_cors(app, app.config["PILOTKG_CORS_ORIGINS"], config.behind_proxy)
     return app

@@ -35,6 +35,8 @@ audit log (see :mod:`pilotkg.server.audit`).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import hmac
@@ -61,6 +63,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # names `pilotkg token add`
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 KEYS = {"role", "token_sha256", "created", "revoked", "revoked_at"}
 REALM = 'Bearer realm="pilotkg"'
+BASIC_REALM = 'Basic realm="pilotkg", charset="UTF-8"'
 HEADER_COMMENT = (
     "# pilotkg curator tokens, kept by `pilotkg token add|list|revoke` (comments are not kept).\n"
     "# Only the SHA-256 of each token is stored; the token itself was shown once, when it was added.\n"
@@ -255,6 +258,27 @@ def locked(path: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+def token_of(authorization: str | None) -> str | None:
+    """The token an ``Authorization`` header presents: ``Bearer TOKEN``, or HTTP Basic
+    (RFC 7617) with any user name and the token as the password, as SPARQLWrapper's
+    ``setCredentials``, rdflib's ``auth=`` and ``curl -u NAME:TOKEN`` send it. None for any
+    other scheme, or a Basic credential that is not base64 of UTF-8 ``NAME:PASSWORD``."""
+    scheme, _, credential = (authorization or "").strip().partition(" ")
+    credential = credential.strip()
+    if not credential:
+        return None
+    if scheme.lower() == "bearer":
+        return credential
+    if scheme.lower() != "basic":
+        return None
+    try:
+        pair = base64.b64decode(credential, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    _name, colon, password = pair.partition(":")
+    return password if colon and password else None
+
+
 # --- the registry the server asks ---------------------------------------------------------------------
 
 
@@ -309,14 +333,14 @@ class TokenRegistry:
         return any(not e.revoked for e in self.entries())
 
     def authenticate(self, authorization: str | None) -> Curator | None:
-        """The curator an ``Authorization: Bearer TOKEN`` header belongs to, or None.
+        """The curator an ``Authorization: Bearer TOKEN`` (or ``Basic``, with the token as the
+        password, see :func:`token_of`) header belongs to, or None.
 
         Compares the token's SHA-256 with every entry's in constant time, never
         stopping early; a revoked entry's match yields None.
         """
-        scheme, _, credential = (authorization or "").strip().partition(" ")
-        credential = credential.strip()
-        if scheme.lower() != "bearer" or not credential:
+        credential = token_of(authorization)
+        if not credential:
             return None
         digest = hash_token(credential).encode("ascii")
         found = None
@@ -334,25 +358,40 @@ class TokenRegistry:
 # --- for views ----------------------------------------------------------------------------------------
 
 
-def _plain(status: int, message: str, **headers) -> Response:
-    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain",
-                    headers={"Cache-Control": "no-store", **headers})
+def _plain(status: int, message: str, challenges: tuple[str, ...] = ()) -> Response:
+    headers = [("Cache-Control", "no-store")] + [("WWW-Authenticate", c) for c in challenges]
+    return Response(message.rstrip() + "\n", status=status, mimetype="text/plain", headers=headers)
+
+
+def _challenges() -> tuple[str, ...]:
+    """``Bearer``, and ``Basic`` for clients that send a password only when challenged (Java's
+    HttpClient, Jena). Not to a browser's script (it sends ``Sec-Fetch-Mode``): a Basic
+    challenge would open the browser's password dialog over the page."""
+    return (REALM,) if request.headers.get("Sec-Fetch-Mode") else (REALM, BASIC_REALM)
 
 
 def require(role: str, purpose: str = "this request") -> Curator | Response:
     """The curator of this request if it has ``role`` (or above); otherwise a 401 or 403 to return.
 
     ``purpose`` names what is asked in the messages ("... is required for updates"). The
-    curator's name is kept in ``g.curator`` for the access log.
+    curator's name is kept in ``g.curator`` for the access log. A request a browser sends
+    from a page on another origin is refused (403) unless that origin is in the setting
+    ``cors-origins`` (see :mod:`pilotkg.server.cors`).
     """
+    from .cors import foreign_origin
+
     registry: TokenRegistry = current_app.extensions["pilotkg"].tokens
-    challenge = {"WWW-Authenticate": REALM}
     who = registry.authenticate(request.headers.get("Authorization"))
     if who is None:
         if not registry.has_active():
             return _plain(401, f"no token is accepted for {purpose} on this server (no update token is configured "
-                               "and the tokens file lists no active curator; see `pilotkg token add`)", **challenge)
-        return _plain(401, f"a valid 'Authorization: Bearer TOKEN' header is required for {purpose}", **challenge)
+                               "and the tokens file lists no active curator; see `pilotkg token add`)", _challenges())
+        return _plain(401, f"a valid 'Authorization: Bearer TOKEN' header (or HTTP Basic with the token as the "
+                           f"password) is required for {purpose}", _challenges())
+    origin = foreign_origin(request)
+    if origin is not None and origin.lower() not in current_app.config.get("PILOTKG_CORS_ORIGINS", ()):
+        return _plain(403, f"requests for {purpose} from a web page on {origin} are refused: that origin is not in the setting "
+                           "cors-origins")
     g.curator = who.name
     if not who.has(role):
         return _plain(403, f"the {role} role is required for {purpose}; curator {who.name!r} has the {who.role} role")

@@ -23,12 +23,13 @@ from pilotkg.graph.store import STORE_DIR, STORE_LAYOUT, StoreError, open_store
 
 from .auth import TokensFileError, read_tokens
 from .config import ServerConfig
+from .cors import OriginsError, parse_origins
 
 STAMP_FILE = "store-dataset.sha256"
 EMPTY_MARKER = "empty-dataset"  # written by `serve --empty` into a data folder it serves
 SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
                   "max-literal", "worker-memory", "write-timeout", "client-queries", "short-workers", "update-token",
-                  "tokens-file", "config")
+                  "tokens-file", "cors-origins", "behind-proxy", "config")
 
 
 def _options(func):
@@ -65,6 +66,12 @@ def serve(ctx: click.Context, empty: bool = False, **given) -> None:
     config = ServerConfig.from_settings(values)
     config.empty = empty
     try:
+        try:
+            parse_origins(config.cors_origins)
+        except OriginsError as err:
+            raise click.UsageError(str(err)) from err
+        if config.behind_proxy < 0:
+            raise click.UsageError(f"behind-proxy must be 0 or more (the reverse proxies in front), not {config.behind_proxy}")
         try:
             read_tokens(config.tokens_path)  # a bad tokens file stops here, before any build or load
         except TokensFileError as err:
@@ -192,7 +199,9 @@ def run(config: ServerConfig) -> None:
         sys.exit(2)
     app = create_app(config, service)
     try:
-        server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg")
+        # waitress drops X-Forwarded-* by default; behind a proxy they reach ProxyFix (see server/cors.py)
+        server = create_server(app, host=config.host, port=config.port, threads=config.threads, ident="pilotkg",
+                               clear_untrusted_proxy_headers=config.behind_proxy <= 0)
     except OSError as err:  # the port is taken, or the address is not this machine's: one line, exit 1
         service.close()
         reason = "the port is in use (another server?)" if err.errno == errno.EADDRINUSE else (err.strerror or str(err))

@@ -27,6 +27,8 @@ class ServerConfig:
     update_token: str = ""
     tokens_file: str = ""  # curator tokens; empty = DATA/tokens.toml
     empty: bool = False  # serve --empty: an empty writable dataset, no build, CLEAR ALL / DROP ALL allowed
+    cors_origins: str = ""  # comma-separated origins whose scripts may send updates (see server/cors.py)
+    behind_proxy: int = 0  # reverse proxies whose X-Forwarded-* headers are trusted; 0 = none
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

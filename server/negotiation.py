@@ -127,6 +127,10 @@ def wants_html(accept: str | None) -> bool:
     return html > 0 and all(r.q < html for r in ranges if f"{r.type}/{r.subtype}" in data_types)
 
 
+# The values of ``format=`` clients send, beyond the short names and the media types above:
+# SPARQLWrapper's return formats (json, xml, csv, tsv, turtle, n3, rdf, rdf+xml, json-ld, each
+# with its media type as a second format= when it is tsv, rdf+xml or json-ld), the names
+# Virtuoso and Fuseki take (srj, srx, ttl, nt, text/rdf+n3 ...), and the file extensions.
 FORMAT_ALIASES = {
     **{name: name for name in CANONICAL_MEDIA},
     "n-triples": "ntriples",
@@ -135,8 +139,25 @@ FORMAT_ALIASES = {
     "json-ld": "jsonld",
     "rdf": "rdfxml",
     "rdf/xml": "rdfxml",
+    "rdf+xml": "rdfxml",
+    "rdf-xml": "rdfxml",
     "nq": "nquads",
     "n-quads": "nquads",
+    "srj": "json",
+    "srx": "xml",
+    "sparql-results+json": "json",
+    "sparql-results+xml": "xml",
+    "ld+json": "jsonld",
+}
+# Media types clients name besides the canonical ones (older or unregistered spellings).
+EXTRA_GRAPH_MEDIA = {
+    "application/turtle": "turtle",
+    "text/n3": "turtle",
+    "text/rdf+n3": "turtle",
+    "application/n3": "turtle",
+    "application/x-json+ld": "jsonld",
+    "application/x-trig": "trig",
+    "text/x-nquads": "nquads",
 }
 
 
@@ -146,15 +167,32 @@ GRAPH_ALIASES = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}
 
 
 def format_override(value: str, kind: str) -> str:
-    """The ``format=`` parameter (a short name or a media type) for a result kind."""
+    """The ``format=`` parameter (a short name, a media type, or a comma-separated list of media
+    types, the first that fits winning, as SPARQLWrapper sends for JSON-LD) for a result kind."""
     value = value.strip().lower()
     offered = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
-    media_map = SOLUTION_TYPES if kind == "solutions" else GRAPH_TYPES
+    media_map = SOLUTION_TYPES if kind == "solutions" else {**GRAPH_TYPES, **EXTRA_GRAPH_MEDIA}
     aliases = {**FORMAT_ALIASES, **GRAPH_ALIASES} if kind == "graph" else FORMAT_ALIASES
-    name = media_map.get(value) or aliases.get(value)
-    if name not in offered:
-        raise NotAcceptable(f"format={value!r} does not fit this result; use one of {', '.join(offered)}")
-    return name
+    for item in value.split(","):
+        name = media_map.get(item.split(";", 1)[0].strip()) or aliases.get(item.strip())
+        if name in offered:
+            return name
+    raise NotAcceptable(f"format={value!r} does not fit this result; use one of {', '.join(offered)}")
+
+
+def format_overrides(values: list[str], kind: str) -> str | None:
+    """The format that every non-empty ``format=`` value names (None if none is given).
+
+    SPARQLWrapper sends two for some formats (``format=rdf+xml&format=application/rdf+xml``,
+    and an empty one when its Accept is ``*/*``); values that name different formats are an
+    error (NotAcceptable, or ValueError when each is understood but they disagree)."""
+    given = [v for v in values if v.strip()]
+    if not given:
+        return None
+    names = {format_override(v, kind) for v in given}
+    if len(names) > 1:
+        raise ValueError(f"format= is given {len(given)} times naming different formats ({', '.join(sorted(names))}); give one")
+    return names.pop()
 
 
 # Formats that have a UTF-8-with-BOM variant (``bom=1``), for spreadsheets.

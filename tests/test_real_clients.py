@@ -5,10 +5,11 @@ One session fixture starts ``pilotkg --data COPY serve --port FREE --workers 2
 from a copy of the built data folder), waits for ``/health``, and at the end
 stops it with SIGTERM, which must end it cleanly (exit 0 within 10 s).
 
-Clients: SPARQLWrapper (JSON, XML, CSV, TSV; Turtle and JSON-LD for CONSTRUCT),
-rdflib's ``SPARQLStore`` used as a graph, ``requests`` with hand-set headers,
-and curl. The README's three example queries go through each and must give the
-rows the in-process store gives.
+Clients: SPARQLWrapper (JSON, XML, CSV, TSV; Turtle, JSON-LD and RDF/XML for CONSTRUCT;
+an update with ``setCredentials``, HTTP Basic), rdflib's ``SPARQLStore`` used as a graph
+and its ``SPARQLUpdateStore`` with ``auth=``, ``requests`` with hand-set headers, and curl.
+The README's three example queries go through each and must give the rows the in-process
+store gives. More of what clients send, in process: ``test_client_habits.py``.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ import pyoxigraph as ox
 import pytest
 import requests
 from rdflib import RDF, Graph, Namespace, URIRef
-from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from rdflib.query import Result
-from SPARQLWrapper import CSV, GET, JSON, JSONLD, POST, TSV, TURTLE, XML, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+from SPARQLWrapper import CSV, GET, JSON, JSONLD, POST, RDF as RDF_FORMAT, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, Unauthorized
 
 from pilotkg.graph.store_file import run_query
+from support import add_curator
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib"),
@@ -62,6 +64,7 @@ class Server:
     base: str
     process: subprocess.Popen
     log: Path
+    data: Path
 
     @property
     def url(self) -> str:
@@ -98,7 +101,7 @@ def server(built, tmp_path_factory):
              "--query-timeout", str(QUERY_TIMEOUT)],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=work, start_new_session=True,
         )
-    srv = Server(f"http://127.0.0.1:{port}", process, log)
+    srv = Server(f"http://127.0.0.1:{port}", process, log, data)
     deadline = time.monotonic() + 60
     while True:
         if process.poll() is not None:
@@ -279,6 +282,47 @@ def test_sparqlwrapper_construct_with_its_default_format(server, dataset_store):
     assert len(graph) == _expected_triples(dataset_store, ZONE_FACTS)
 
 
+@pytest.mark.filterwarnings("ignore:Sending Accept header:RuntimeWarning")  # SPARQLWrapper's, for RDF
+@pytest.mark.parametrize("method", [GET, POST])
+@pytest.mark.parametrize("fmt", [RDFXML, RDF_FORMAT])
+def test_sparqlwrapper_construct_as_rdfxml(server, dataset_store, fmt, method):
+    """RDFXML sends format=rdf+xml&format=application/rdf+xml (and the same as output= and results=)."""
+    client = SPARQLWrapper(server.url)
+    client.setQuery(ZONE_FACTS)
+    client.setReturnFormat(fmt)
+    client.setMethod(method)
+    result = client.query()
+    assert result.response.headers["Content-Type"].startswith("application/rdf+xml")
+    assert len(result.convert()) == _expected_triples(dataset_store, ZONE_FACTS)
+
+
+def _ask(server, query: str) -> bool:
+    resp = requests.get(server.url, params={"query": query}, headers={"Accept": "application/sparql-results+json"},
+                        timeout=30)
+    assert resp.status_code == 200, (resp.status_code, resp.text)
+    return resp.json()["boolean"]
+
+
+def test_sparqlwrapper_and_rdflib_update_with_http_basic(server):
+    """SPARQLWrapper's setCredentials and rdflib's auth= send HTTP Basic: any name, the token as password."""
+    token = add_curator(server.data, "real-client")  # the running server reads the tokens file again
+    graph = "http://example.org/real-client-graph"
+    listed = f"ASK {{ GRAPH ?g {{}} FILTER(?g = <{graph}>) }}"
+    writer = SPARQLWrapper(server.url)
+    writer.setCredentials("real-client", "not-" + token)
+    writer.setMethod(POST)
+    writer.setQuery(f'INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/s> <http://example.org/p> "by SPARQLWrapper" }} }}')
+    with pytest.raises(Unauthorized):
+        writer.query()
+    writer.setCredentials("anyone", token)
+    assert writer.query().response.status == 204
+    assert _ask(server, listed) is True
+    store = SPARQLUpdateStore(server.url, server.url, auth=("anyone", token))
+    store.update(f"DROP GRAPH <{graph}>")
+    assert _ask(server, listed) is False  # gone, not only empty
+    assert f"<{graph}>" not in requests.get(server.url, headers={"Accept": "text/turtle"}, timeout=30).text
+
+
 def test_sparqlwrapper_ask(server):
     client = SPARQLWrapper(server.url)
     client.setQuery(ASK_ZONE)
@@ -313,12 +357,13 @@ def test_rdflib_sparqlstore_as_a_graph(server, dataset_store, built):
 
 @pytest.mark.parametrize("accept, query, media", [
     ("application/sparql-results+json,*/*;q=0.9", ASK_ZONE, "application/sparql-results+json"),  # YASGUI
-    ("text/turtle,*/*;q=0.9", ZONE_FACTS, "text/turtle"),  # YASGUI
+    ("text/turtle,*/*;q=0.9", ZONE_FACTS, "text/turtle"),  # YASGUI (older @triply/yasqe)
+    ("application/n-triples,*/*;q=0.9", ZONE_FACTS, "application/n-triples"),  # YASGUI (yasqe defaults.ts today)
     ("application/sparql-results+json;q=1.0,application/sparql-results+xml;q=0.7", ASK_ZONE,
      "application/sparql-results+json"),  # Comunica (fetch-sparql-endpoint)
     ("text/turtle", ZONE_FACTS, "text/turtle"),  # Comunica, CONSTRUCT
     ("application/sparql-results+xml", ASK_ZONE, "application/sparql-results+xml"),  # rdflib SPARQLStore
-], ids=["yasgui-ask", "yasgui-construct", "comunica-ask", "comunica-construct", "rdflib-ask"])
+], ids=["yasgui-ask", "yasgui-construct", "yasgui-construct-ntriples", "comunica-ask", "comunica-construct", "rdflib-ask"])
 def test_requests_with_client_headers(server, accept, query, media):
     resp = requests.post(server.url, data={"query": query}, timeout=30,
                          headers={"Accept": accept, "Origin": "https://example.org"})

@@ -353,6 +353,19 @@ def test_update_adds_a_quad(writable):
     assert bool(writable.query('ASK { <http://example.org/a> rdfs:label "added"@en }'))  # seen in the union
 
 
+def test_a_graph_whose_last_triple_is_removed_is_no_longer_listed(writable):
+    """pyoxigraph and Oxigraph keep a named graph after its last triple is removed; the store
+    forgets it (embedded: a write removes it; remote: graphs() lists only graphs with triples)."""
+    quad = ox.Quad(ox.NamedNode("http://example.org/a"), ox.NamedNode("http://example.org/p"), ox.Literal("x"),
+                   ox.NamedNode(NEW_GRAPH))
+    writable.write([], [quad])
+    assert NEW_GRAPH in writable.graphs()
+    writable.write([quad], [])
+    assert NEW_GRAPH not in writable.graphs()
+    listed = {str(row["g"].value) for row in writable.query("SELECT ?g WHERE { GRAPH ?g {} }")}
+    assert NEW_GRAPH not in listed
+
+
 def test_load_turtle_into_a_graph(writable):
     before = writable.count()
     writable.load(TURTLE, "turtle", NEW_GRAPH)

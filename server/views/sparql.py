@@ -29,7 +29,7 @@ from pilotkg.graph.curate import WriteRefused
 from pilotkg.graph.update_dataset import UpdateDatasetConflict, base_iri, with_update_dataset
 
 from ..reports import refused
-from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, bom_wanted, choose, format_override, wants_html
+from ..negotiation import GRAPH_TYPES, SOLUTION_TYPES, NotAcceptable, bom_wanted, choose, format_overrides, wants_html
 from ..results import with_bom
 from ..service import Service
 from ..service_description import service_description
@@ -182,15 +182,15 @@ def _query(query: str, default_graphs: list[str], named_graphs: list[str]) -> Re
     except ValueError as err:
         return error(400, str(err))
     try:
-        fmt_param = request.values.get("format")
-        if fmt_param:
-            fmt = format_override(fmt_param, kind)
-        elif kind == "graph":
+        fmt = format_overrides(request.values.getlist("format"), kind)  # SPARQLWrapper may send two
+        if fmt is None and kind == "graph":
             fmt = choose(request.headers.get("Accept"), GRAPH_TYPES, "turtle")
-        else:
+        elif fmt is None:
             fmt = choose(request.headers.get("Accept"), SOLUTION_TYPES, "json")
     except NotAcceptable as err:
         return error(406, str(err))
+    except ValueError as err:
+        return error(400, str(err))
     try:
         bom = bom_wanted(request.values.get("bom"), fmt)
     except ValueError as err:
