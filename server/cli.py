@@ -15,7 +15,7 @@ import click
 from pilotkg.graph.backup import RESTORE_MARKER
 from pilotkg.graph.build import DATASET_FILE
 from pilotkg.graph.cli import ensure_built
-from pilotkg.graph.settings import SettingsError, resolve, setting_option
+from pilotkg.graph.settings import SettingsError, global_settings, resolve, setting_option
 from pilotkg.graph.store import STORE_DIR, STORE_LAYOUT, StoreError, open_store
 
 from .auth import TokensFileError, read_tokens
@@ -24,7 +24,7 @@ from .config import ServerConfig
 STAMP_FILE = "store-dataset.sha256"
 SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
                   "max-literal", "worker-memory", "write-timeout", "client-queries", "short-workers", "update-token",
-                  "tokens-file", "config")
+                  "tokens-file")  # and the global --data, --config, --reasoner
 
 
 def _options(func):
@@ -35,6 +35,7 @@ def _options(func):
 
 @click.command("serve")
 @_options
+@global_settings()
 @click.pass_context
 def serve(ctx: click.Context, **given) -> None:
     """Serve the dataset over SPARQL 1.1 on http://HOST:PORT/sparql.
@@ -45,9 +46,7 @@ def serve(ctx: click.Context, **given) -> None:
     environment variables, or a TOML file (--config); see the README.
     """
     given = {k.replace("-", "_"): v for k, v in given.items()}
-    parent = ctx.parent
-    if parent is not None and parent.get_parameter_source("data") != click.core.ParameterSource.DEFAULT:
-        given["data"] = parent.params["data"]  # --data or PILOTKG_DATA beats the config file
+    given.update(ctx.obj["given"])  # --data, --config, --reasoner (before or after `serve`) or PILOTKG_*: beat the config file
     try:
         values = resolve(given, given.get("config") or None)
     except SettingsError as err:
@@ -58,7 +57,7 @@ def serve(ctx: click.Context, **given) -> None:
     except TokensFileError as err:
         raise click.UsageError(str(err)) from err
     _configure_logging()
-    ensure_built(config.data)
+    ensure_built(config.data, values["reasoner"])
     try:
         prepare_store(config)
     except StoreError as err:
