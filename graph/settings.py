@@ -75,7 +75,7 @@ def setting_option(name: str, *, default_from_table: bool = True):
         envvar=s.env,
         type=click.Choice(s.choices) if s.choices else s.type,
         default=s.default if default_from_table else None,
-        show_default=str(s.default) if not default_from_table else True,
+        show_default=(str(s.default) or "empty") if not default_from_table else True,
         show_envvar=True,
         help=s.help,
     )
