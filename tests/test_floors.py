@@ -1,7 +1,8 @@
 """The dependency floors hold: pilotkg installed with the lowest versions its
 pyproject.toml allows (each `NAME>=FLOOR` pinned to `NAME==FLOOR`; what those
-need, pip picks as usual) builds the very same dataset, answers a query and
-serves.
+need, pip picks as usual) builds the very same dataset, answers a query,
+commits an import into the embedded store (a multi-operation update, which
+pyoxigraph before 0.5.8 fails) and serves it.
 
 The install takes a minute or two, so the check runs in CI (`.ci/run` sets
 CI) or when PILOTKG_TEST_FLOORS is set, and is skipped otherwise.
@@ -67,7 +68,9 @@ def test_the_floors_are_what_is_installed(lowest):
     assert {n: Version(v) for n, v in got.items()} == {n: Version(v) for n, v in wanted.items()}
 
 
-def test_the_floors_build_query_and_serve(lowest, built, tmp_path):
+def test_the_floors_build_query_import_and_serve(lowest, built, tmp_path):
+    from test_curation import CURATION_GRAPH, GOOD_ZONE, ID
+
     data = tmp_path / "data"
     pilotkg = str(lowest / "pilotkg")
 
@@ -83,11 +86,17 @@ def test_the_floors_build_query_and_serve(lowest, built, tmp_path):
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["results"]["bindings"][0]["n"]["value"] == "21"
 
+    zone = tmp_path / "zone.ttl"
+    zone.write_text(GOOD_ZONE.replace("test-xuchang-north", "floors-zone"), encoding="utf-8")
+    out = run("import", str(zone), "--graph", CURATION_GRAPH + "-floors")
+    assert out.returncode == 0, out.stderr
+
     server = ServerProcess(data, tmp_path / "serve.log")
     server.command = pilotkg
     server.start(timeout=120)
     try:
-        assert server.ask("ASK { ?z a pk:PilotZone }")
+        assert server.ask(f"ASK {{ GRAPH <{CURATION_GRAPH}-floors> {{ <{ID}zone/floors-zone> a pk:PilotZone }} }}")
+        assert server.ask(f"ASK {{ <{ID}zone/floors-zone> pk:inProvince <{ID}division/410000> }}")  # reasoned
         assert requests.get(server.base + "/", timeout=30).status_code == 200
     finally:
         assert server.stop() == 0, server.output()
