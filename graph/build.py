@@ -51,6 +51,7 @@ class BuildResult:
     extractions: list[Extraction]
     report: ValidationReport
     timings: dict[str, float] = field(default_factory=dict)
+    reasoner: str = DEFAULT_REASONER  # which computed the closure (recorded in build-info.json)
 
     def nquads(self) -> str:
         return "\n".join(nquads_lines(self.quads)) + "\n"
@@ -135,7 +136,7 @@ def _build(folder: Path | None, progress: Progress, reasoner: Reasoner) -> Build
     if not report.conforms:
         raise BuildError(f"the built graph does not conform to the shapes:\n{report.as_text()}", report)
     quads = sorted(set(quads))
-    return BuildResult(quads=quads, extractions=extractions, report=report, timings=timings)
+    return BuildResult(quads=quads, extractions=extractions, report=report, timings=timings, reasoner=reasoner)
 
 
 def check_no_blank_nodes(quads: list[Quad]) -> None:
@@ -179,6 +180,7 @@ def write(result: BuildResult, data_dir: Path, folder: Path | None = None) -> Pa
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "seeds_sha256": seeds_fingerprint(folder),
         "dataset_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        "reasoner": result.reasoner,
         "counts": result.counts(),
         "warnings": len(result.report.warnings),
         "timings_s": {k: round(v, 2) for k, v in result.timings.items()},

@@ -20,7 +20,8 @@ import pyoxigraph as ox
 from . import __version__
 from .build import BuildError, build, write
 from .rdfio import FORMATS, RdfSyntaxError, dataset_from_nquads, parse_file, turtle_from_ntriples
-from .settings import setting_option
+from .reason import DEFAULT_REASONER
+from .settings import apply_global, global_options, global_settings
 from .sparql_safety import check_untrusted, syntax_error_message
 from .store_file import dataset_path, is_stale, open_store, run_query
 from .validate import validate_graph
@@ -52,21 +53,22 @@ class PilotkgGroup(click.Group):
 
 
 @click.group(cls=PilotkgGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@setting_option("data")
+@global_options
 @click.version_option(__version__, prog_name="pilotkg")
 @click.pass_context
-def main(ctx: click.Context, data: str) -> None:
+def main(ctx: click.Context, data: str | None, config: str | None, reasoner: str | None) -> None:
     """pilotkg: China's reform pilot zones as linked data.
 
     Builds an evidence-carrying RDF dataset from the source texts in seeds/,
     reasons over it (OWL RL), validates it (SHACL) and queries it (SPARQL).
+    The global settings (--data, --config, --reasoner) may also follow the
+    command name: `pilotkg serve --data DIR` is `pilotkg --data DIR serve`.
     """
-    ctx.ensure_object(dict)
-    ctx.obj["data"] = Path(data)
+    apply_global(ctx, {"data": data, "config": config, "reasoner": reasoner})
 
 
-def build_into(data_dir: Path, quiet: bool = False) -> None:
-    """Build the dataset into ``data_dir``, printing progress and a summary; exits 1 on failure."""
+def build_into(data_dir: Path, quiet: bool = False, reasoner: str = DEFAULT_REASONER) -> None:
+    """Build the dataset into ``data_dir`` with ``reasoner``, printing progress and a summary; exits 1 on failure."""
     started = time.perf_counter()
 
     def progress(message: str) -> None:
@@ -74,7 +76,7 @@ def build_into(data_dir: Path, quiet: bool = False) -> None:
             click.echo(f"[{time.perf_counter() - started:6.1f}s] {message}", err=True)
 
     try:
-        result = build(progress=progress)
+        result = build(progress=progress, reasoner=reasoner)
     except BuildError as err:
         _echo_err(str(err))
         sys.exit(EXIT_FAILED)
@@ -91,29 +93,35 @@ def build_into(data_dir: Path, quiet: bool = False) -> None:
         click.echo(f"  shape warnings/infos: {len(result.report.warnings)} (see `pilotkg validate`)")
 
 
-def ensure_built(data_dir: Path) -> Path:
-    """Build the dataset into ``data_dir`` if it is missing or older than the seeds."""
+def ensure_built(data_dir: Path, reasoner: str = DEFAULT_REASONER) -> Path:
+    """Build the dataset into ``data_dir`` (with ``reasoner``) if it is missing or older than the seeds.
+
+    A dataset built with the other reasoner is kept: both give the same bytes
+    (tests/test_build.py), so the choice never forces a rebuild.
+    """
     if is_stale(data_dir):
         click.echo(f"The dataset in {data_dir} is missing or older than the seeds; building it first.", err=True)
-        build_into(data_dir, quiet=False)
+        build_into(data_dir, quiet=False, reasoner=reasoner)
     return data_dir
 
 
 def _ensure_built(ctx: click.Context) -> Path:
-    return ensure_built(ctx.obj["data"])
+    return ensure_built(ctx.obj["data"], ctx.obj["reasoner"])
 
 
 @main.command("build")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@global_settings()
 @click.pass_context
 def build_cmd(ctx: click.Context, quiet: bool) -> None:
     """Build the dataset from seeds/ into the data folder.
 
     Extracts every text with its curation file, adds the gazetteer, runs the
-    OWL RL closure, validates with SHACL and writes sorted N-Quads
+    OWL RL closure (--reasoner: reasonable, the default, or owlrl; the same
+    dataset either way), validates with SHACL and writes sorted N-Quads
     (DATA/dataset.nq). Exits 1, printing the reason, if any step fails.
     """
-    build_into(ctx.obj["data"], quiet=quiet)
+    build_into(ctx.obj["data"], quiet=quiet, reasoner=ctx.obj["reasoner"])
 
 
 EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
@@ -124,6 +132,7 @@ EXPORT_FORMATS = ("nquads", "trig", "turtle", "jsonld", "ntriples")
               help="turtle and ntriples merge all named graphs into one graph.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True,
               help="File to write ('-' for standard output).")
+@global_settings()
 @click.pass_context
 def export_cmd(ctx: click.Context, fmt: str, output: str) -> None:
     """Export the whole dataset (ontology, reference, sources, inferred)."""
@@ -162,6 +171,7 @@ def serialize_dataset(nquads: Path, fmt: str) -> bytes:
 @click.option("--with-dataset", is_flag=True,
               help="Validate together with the built dataset, so references to its bodies, divisions and "
                    "zones resolve; only results about the files' own subjects are reported.")
+@global_settings()
 @click.pass_context
 def validate_cmd(ctx: click.Context, files: tuple[str, ...], fmt: str | None, report_fmt: str, with_dataset: bool) -> None:
     """Validate RDF FILES against the pilotkg shapes.
@@ -208,6 +218,7 @@ QUERY_OUTPUTS = ("table", "csv", "tsv", "json", "xml", "turtle", "ntriples")
 @click.option("-f", "--file", "query_file", type=click.File("r", encoding="utf-8"), help="Read the query from a file.")
 @click.option("--output", "out", type=click.Choice(QUERY_OUTPUTS), default="table", show_default=True,
               help="table/csv/tsv/json/xml for SELECT and ASK; turtle/ntriples for CONSTRUCT and DESCRIBE.")
+@global_settings()
 @click.pass_context
 def query_cmd(ctx: click.Context, query: str | None, query_file, out: str) -> None:
     """Run a SPARQL query over the built dataset (default graph = union of all graphs).
@@ -300,6 +311,7 @@ SELECT ?class ?source (COUNT(DISTINCT ?s) AS ?n) WHERE {
 
 @main.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@global_settings()
 @click.pass_context
 def stats_cmd(ctx: click.Context, as_json: bool) -> None:
     """Counts of instances per class, overall and per source graph."""

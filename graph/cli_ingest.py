@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from .cli import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from .settings import global_settings
 from .extract.ingest import IngestInputError, StageError, ingest as run_ingest, stage as stage_import
 from .extract.review import review_endpoint, stage_review
 
@@ -52,6 +53,7 @@ def _echo_err(message: str) -> None:
 @click.option("--dask", "dask_mode", type=click.Choice(["local"]), default=None,
               help="Batch: run the texts on a local Dask cluster started for the run (needs pilotkg[dask]).")
 @click.option("--quiet", "-q", is_flag=True, help="Batch: no progress bar (the final line is printed anyway).")
+@global_settings("data", "config")  # accepted after `ingest` as before it (ingest reads neither)
 def ingest(files: tuple[str, ...], title: str | None, date: str | None, url: str | None, curation: str | None, output: str | None,
            report_fmt: str, stage: bool, as_import: bool, server: str | None, token: str | None, jobs: int | None, output_dir: str | None,
            scheduler: str | None, dask_mode: str | None, quiet: bool) -> None:

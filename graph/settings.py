@@ -9,6 +9,7 @@ then the default.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ class Setting:
     default: Any
     help: str
     type: type = str
+    choices: tuple[str, ...] = ()  # the only values allowed, when not empty
 
     @property
     def env(self) -> str:
@@ -56,6 +58,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("tokens-file", "", "TOML file of curator tokens (kept by `pilotkg token`); empty means DATA/tokens.toml."),
         Setting("cors-origins", "", "Comma-separated origins (https://host[:port]) whose web pages may send updates and Graph Store writes with a token; empty (the default): none. Reads are open to every origin."),
         Setting("behind-proxy", 0, "Number of reverse proxies in front of the server whose X-Forwarded-For/-Proto/-Host/-Port headers are trusted (0, the default: they are ignored).", int),
+        Setting("reasoner", "reasonable", "OWL RL reasoner of the build: reasonable (Rust, fast) or owlrl (pure Python, "
+                "the reference); both give the same dataset.", str, ("reasonable", "owlrl")),
         Setting("config", "", "A TOML file with any of these settings (keys with underscores: query_timeout = 5)."),
     )
 }
@@ -71,9 +75,9 @@ def setting_option(name: str, *, default_from_table: bool = True):
     return click.option(
         f"--{s.name}",
         envvar=s.env,
-        type=s.type,
+        type=click.Choice(s.choices) if s.choices else s.type,
         default=s.default if default_from_table else None,
-        show_default=str(s.default) if not default_from_table else True,
+        show_default=(str(s.default) or "empty") if not default_from_table else True,
         show_envvar=True,
         help=s.help,
     )
@@ -103,6 +107,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         except (TypeError, ValueError) as err:
             kind = {int: "whole number", float: "number", str: "string"}[setting.type]
             raise SettingsError(f"{path}: {key} must be a {kind}, not {value!r}") from err
+        if setting.choices and out[key] not in setting.choices:
+            raise SettingsError(f"{path}: {key} must be one of {', '.join(setting.choices)}, not {value!r}")
     return out
 
 
@@ -114,3 +120,66 @@ def resolve(given: dict[str, Any], config_file: str | None) -> dict[str, Any]:
         value = given.get(s.key)
         out[s.key] = value if value is not None else from_file.get(s.key, s.default)
     return out
+
+
+# The settings every command takes, before or after its name: `pilotkg --data DIR serve`
+# and `pilotkg serve --data DIR` are the same. The group reads them (and their
+# environment variables); a subcommand takes them again through :func:`global_settings`.
+GLOBAL_SETTINGS = ("data", "config", "reasoner")
+
+
+def global_options(func):
+    """The global settings as options of the ``pilotkg`` group, reading their environment variables."""
+    for name in reversed(GLOBAL_SETTINGS):
+        func = setting_option(name, default_from_table=False)(func)
+    return func
+
+
+def global_settings(*names: str):
+    """Let a subcommand take the global settings ``names`` (default: all) after its name.
+
+    The options have no environment variable here (the group reads those), so
+    an option beats the environment on either side of the subcommand; given on
+    both sides, the one after the subcommand wins. The command does not see
+    them as arguments: they update ``ctx.obj`` (see :func:`apply_global`)
+    before it runs.
+    """
+    names = names or GLOBAL_SETTINGS
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            given = {name: kwargs.pop(_dest(name)) for name in names}
+            apply_global(click.get_current_context(), given)
+            return func(*args, **kwargs)
+
+        for name in reversed(names):
+            s = SETTINGS[name]
+            wrapper = click.option(f"--{s.name}", _dest(name), type=click.Choice(s.choices) if s.choices else s.type,
+                                   default=None, help=f"{s.help} Also accepted before the command name; "
+                                   f"env {s.env}; default: {s.default or '(empty)'}.")(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def _dest(name: str) -> str:
+    return "global_" + SETTINGS[name].key
+
+
+def apply_global(ctx: click.Context, given: dict[str, Any]) -> dict[str, Any]:
+    """Record global settings given on the command line (None: not given) in ``ctx.obj``
+    and resolve them again with the config file: ``ctx.obj["given"]`` holds what the
+    options and environment gave, ``ctx.obj["data"]`` (a Path) and ``ctx.obj["reasoner"]``
+    the effective values. A bad config file is a usage error (exit 2)."""
+    obj = ctx.ensure_object(dict)
+    mine = obj.setdefault("given", {})
+    mine.update({SETTINGS[name].key: value for name, value in given.items() if value is not None})
+    try:
+        values = resolve(mine, mine.get("config") or None)
+    except SettingsError as err:
+        raise click.UsageError(str(err)) from err
+    obj["data"] = Path(values["data"])
+    obj["reasoner"] = values["reasoner"]
+    obj["config"] = values["config"]
+    return values

@@ -18,7 +18,7 @@ import click
 from pilotkg.graph.backup import RESTORE_MARKER
 from pilotkg.graph.build import DATASET_FILE
 from pilotkg.graph.cli import ensure_built
-from pilotkg.graph.settings import SettingsError, resolve, setting_option
+from pilotkg.graph.settings import SettingsError, global_settings, resolve, setting_option
 from pilotkg.graph.store import STORE_DIR, STORE_LAYOUT, StoreError, open_store
 
 from .auth import TokensFileError, read_tokens
@@ -29,7 +29,7 @@ STAMP_FILE = "store-dataset.sha256"
 EMPTY_MARKER = "empty-dataset"  # written by `serve --empty` into a data folder it serves
 SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
                   "max-literal", "worker-memory", "write-timeout", "client-queries", "short-workers", "update-token",
-                  "tokens-file", "cors-origins", "behind-proxy", "config")
+                  "tokens-file", "cors-origins", "behind-proxy")  # and the global --data, --config, --reasoner
 
 
 def _options(func):
@@ -43,6 +43,7 @@ def _options(func):
 @click.option("--empty", is_flag=True,
               help="Serve an empty writable dataset instead of the built one (no build; CLEAR ALL and DROP ALL "
                    "allowed), e.g. for protocol test suites; in a new temporary folder unless --data is given.")
+@global_settings()
 @click.pass_context
 def serve(ctx: click.Context, empty: bool = False, **given) -> None:
     """Serve the dataset over SPARQL 1.1 on http://HOST:PORT/sparql.
@@ -53,9 +54,7 @@ def serve(ctx: click.Context, empty: bool = False, **given) -> None:
     environment variables, or a TOML file (--config); see the README.
     """
     given = {k.replace("-", "_"): v for k, v in given.items()}
-    parent = ctx.parent
-    if parent is not None and parent.get_parameter_source("data") != click.core.ParameterSource.DEFAULT:
-        given["data"] = parent.params["data"]  # --data or PILOTKG_DATA beats the config file
+    given.update(ctx.obj["given"])  # --data, --config, --reasoner (before or after `serve`) or PILOTKG_*: beat the config file
     try:
         values = resolve(given, given.get("config") or None)
     except SettingsError as err:
@@ -81,7 +80,7 @@ def serve(ctx: click.Context, empty: bool = False, **given) -> None:
             click.echo(f"pilotkg: serving an EMPTY writable dataset in {config.data} (--empty: no built dataset, "
                        "CLEAR ALL and DROP ALL allowed)", err=True)
         else:
-            ensure_built(config.data)
+            ensure_built(config.data, values["reasoner"])
             try:
                 prepare_store(config)
             except StoreError as err:

@@ -31,6 +31,7 @@ from pilotkg.graph.backup import (
     write_backup,
 )
 from pilotkg.graph.build import DATASET_FILE
+from pilotkg.graph.settings import global_settings
 from pilotkg.graph.store import STORE_DIR, STORE_LAYOUT, EmbeddedStore, StoreError
 from pilotkg.graph.store_file import is_stale
 
@@ -52,6 +53,7 @@ def _data_dir(ctx: click.Context) -> Path:
 @click.command("dump")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="The backup file (N-Quads). Default: DATA/backups/pilotkg-YYYYmmdd-HHMMSS.nq (UTC).")
+@global_settings("data", "config")
 @click.pass_context
 def dump(ctx: click.Context, output: str | None) -> None:
     """Back up the embedded store to sorted N-Quads, with a checksum beside it.
@@ -82,6 +84,7 @@ def dump(ctx: click.Context, output: str | None) -> None:
 @click.command("restore")
 @click.argument("backup", type=click.Path(exists=True, dir_okay=False))
 @click.option("--no-verify", is_flag=True, help="Restore even if BACKUP.sha256 is missing or does not match.")
+@global_settings("data", "config")
 @click.pass_context
 def restore(ctx: click.Context, backup: str, no_verify: bool) -> None:
     """Replace the whole content of the embedded store with a backup made by `pilotkg dump`.

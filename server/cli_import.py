@@ -17,6 +17,7 @@ import click
 from pilotkg.graph.cli import ensure_built
 from pilotkg.graph.curate import WriteRefused, parse_submission
 from pilotkg.graph.rdfio import FORMATS, RdfSyntaxError, guess_format
+from pilotkg.graph.settings import global_settings
 from pilotkg.graph.store import STORE_DIR, StoreError, open_store
 
 from .audit import AuditLog
@@ -44,6 +45,7 @@ class _Local:
 @click.option("--dry-run", is_flag=True, help="Show the report and the diff; change nothing.")
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default=None, help="RDF format (default: from the extension).")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@global_settings()
 @click.pass_context
 def import_cmd(ctx: click.Context, file: str, graph: str, replace: bool, dry_run: bool, fmt: str | None, as_json: bool) -> None:
     """Validate FILE against the shapes together with the dataset and, unless
@@ -59,7 +61,7 @@ def import_cmd(ctx: click.Context, file: str, graph: str, replace: bool, dry_run
     except (RdfSyntaxError, ValueError, OSError) as err:
         click.echo(f"Error: {err}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    ensure_built(data_dir)
+    ensure_built(data_dir, ctx.obj["reasoner"])
     config = ServerConfig(data=data_dir)
     if not (data_dir / STORE_DIR).exists():
         from .cli import prepare_store

@@ -20,7 +20,7 @@ from typing import NoReturn
 
 import click
 
-from pilotkg.graph.settings import SettingsError, resolve, setting_option
+from pilotkg.graph.settings import SettingsError, global_settings, resolve, setting_option
 
 from .auth import NAME_PATTERN, ROLES, Entry, TokensFileError, hash_token, locked, new_token, read_tokens, write_tokens
 from .config import ServerConfig
@@ -40,12 +40,9 @@ def _now() -> str:
 
 def _path(ctx: click.Context) -> Path:
     """The tokens file from --tokens-file, PILOTKG_TOKENS_FILE or --config, resolved as ``serve`` does."""
-    group = ctx.parent  # the `token` group: --tokens-file, --config
-    given = dict(group.params) if group is not None else {}
-    root = ctx.find_root()
-    if (root is not group and "data" in root.params
-            and root.get_parameter_source("data") != click.core.ParameterSource.DEFAULT):
-        given["data"] = root.params["data"]  # --data or PILOTKG_DATA beats the config file
+    group = ctx.parent  # the `token` group: --tokens-file
+    given = {"tokens_file": group.params.get("tokens_file")} if group is not None else {}
+    given.update(ctx.obj["given"])  # --data, --config (before or after `token` or its subcommand) or PILOTKG_*
     try:
         values = resolve(given, given.get("config") or None)
     except SettingsError as err:
@@ -62,7 +59,7 @@ def _read(path: Path) -> dict[str, Entry]:
 
 @click.group("token")
 @setting_option("tokens-file", default_from_table=False)
-@setting_option("config", default_from_table=False)
+@global_settings("data", "config")
 @click.pass_context
 def token(ctx: click.Context, **_given) -> None:
     """Curator tokens for SPARQL Update and the admin pages: add, list, revoke.
@@ -77,6 +74,7 @@ def token(ctx: click.Context, **_given) -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="curator", show_default=True,
               help="admin may also read the audit log (/admin/audit).")
+@global_settings("data", "config")
 @click.pass_context
 def add(ctx: click.Context, name: str, role: str) -> None:
     """Add curator NAME with a new token, printed once on standard output.
@@ -101,6 +99,7 @@ def add(ctx: click.Context, name: str, role: str) -> None:
 
 @token.command("list")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list instead of a table.")
+@global_settings("data", "config")
 @click.pass_context
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
     """List curators: name, role, created, revoked (never a token or its hash)."""
@@ -123,6 +122,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 
 @token.command("revoke")
 @click.argument("name")
+@global_settings("data", "config")
 @click.pass_context
 def revoke(ctx: click.Context, name: str) -> None:
     """Revoke curator NAME's token; a running server refuses it from its next request on."""

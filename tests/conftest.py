@@ -1,6 +1,6 @@
 """Session fixtures: one build of the dataset, a store over it, and the real `pilotkg` command.
 
-The build takes ~30 s (owlrl + pyshacl), so it runs once per session: the
+The build takes ~20 s (reasoning + pyshacl), so it runs once per session: the
 `built` fixture runs the installed command, `pilotkg --data DIR build`, which
 also tests that command. `built.result` is an in-process
 :func:`pilotkg.graph.build.build` of the same seeds, made only when a test asks

@@ -59,6 +59,17 @@ def test_build_info_describes_the_dataset(built):
     assert info["dataset_sha256"] == hashlib.sha256(built.nquads_path.read_bytes()).hexdigest()
     assert info["seeds_sha256"] == seeds_fingerprint()
     assert info["counts"]["class:PilotZone"] == 21
+    assert info["reasoner"] == "reasonable"  # the default
+
+
+def test_owlrl_builds_the_same_dataset_as_the_default(built, run_cli, tmp_path):
+    """`pilotkg build --reasoner owlrl` (the pure-Python reference, ~4x slower) writes the very bytes
+    the default (reasonable) wrote for the session, and says so in build-info.json."""
+    out = run_cli("build", "--quiet", "--reasoner", "owlrl", "--data", tmp_path)  # after `build`: beats the session's --data
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "dataset.nq").read_bytes() == built.nquads_path.read_bytes()
+    info = json.loads((tmp_path / INFO_FILE).read_text(encoding="utf-8"))
+    assert info["reasoner"] == "owlrl"
 
 
 # --- evidence --------------------------------------------------------------------------------------

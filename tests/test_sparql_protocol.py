@@ -468,7 +468,8 @@ def test_service_description_for_comunica_is_nquads(client):
     resp = client.get("/sparql", headers={"Accept": COMUNICA_DEREFERENCE})
     assert resp.status_code == 200
     assert resp.mimetype == "application/n-quads"
-    ds = Dataset().parse(data=resp.text, format="nquads")
+    ds = Dataset()
+    ds.parse(data=resp.text, format="nquads")  # rdflib 7.1.1 (the floor) returns a Graph from Dataset.parse
     assert any(p == SD.endpoint for _, p, _, _ in ds.quads((None, None, None, None)))
 
 
