@@ -22,7 +22,7 @@ from .auth import TokensFileError, read_tokens
 from .config import ServerConfig
 
 STAMP_FILE = "store-dataset.sha256"
-SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
+SERVE_SETTINGS = ("host", "port", "store", "store-engine", "store-update", "store-data", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
                   "max-literal", "worker-memory", "write-timeout", "client-queries", "short-workers", "update-token",
                   "tokens-file", "config")
 
@@ -85,12 +85,16 @@ def prepare_store(config: ServerConfig) -> None:
     stamp = config.data / STAMP_FILE
     if not (config.data / STORE_DIR).exists():
         stamp.unlink(missing_ok=True)  # a stamp without its store says nothing
-    store = open_store(config.store_target)
+    store = open_store(config.store_target, remote=config.remote_options)
     try:
         if config.store:
             if not store.graphs():
                 click.echo(f"loading {dataset} into {config.store}", err=True)
                 store.replace_all(dataset)
+            else:
+                kept = store.ensure_merged_graph()
+                if kept:
+                    click.echo(f"wrote the merged default graph into {config.store} ({kept} triples)", err=True)
         else:
             words = stamp.read_text().split() if stamp.exists() else []
             if words and words[1:] != [STORE_LAYOUT]:  # a store written before the merged default graph
