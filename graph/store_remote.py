@@ -487,11 +487,10 @@ class RemoteStore:
         return " ;\n".join(parts)
 
     def _resync_text(self) -> str:
-        """Updates that re-derive the merged graph from the graphs pilotkg shows."""
-        graphs = [g for g in self.graphs() if g] + [DEFAULT_DATA_GRAPH]
-        listed = ", ".join(f"<{g}>" for g in graphs)
+        """Updates that re-derive the merged graph from every graph but itself and the engine's own."""
+        keep = [f"?g != <{MERGED_GRAPH}>"] + [f'!STRSTARTS(STR(?g), "{prefix}")' for prefix in self.profile.system_graphs]
         return (f"DROP SILENT GRAPH <{MERGED_GRAPH}> ;\n"
-                f"INSERT {{ GRAPH <{MERGED_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g IN ({listed})) }}")
+                f"INSERT {{ GRAPH <{MERGED_GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({' && '.join(keep)}) }}")
 
     def _update(self, text: str, added: int = 0) -> None:
         url = self._need(self.update_url, "update")

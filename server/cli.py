@@ -53,6 +53,7 @@ def serve(ctx: click.Context, **given) -> None:
     except SettingsError as err:
         raise click.UsageError(str(err)) from err
     config = ServerConfig.from_settings(values)
+    _check_store_settings(config)
     try:
         read_tokens(config.tokens_path)  # a bad tokens file stops here, before any build or load
     except TokensFileError as err:
@@ -65,6 +66,23 @@ def serve(ctx: click.Context, **given) -> None:
         click.echo(f"Error: {err}", err=True)
         sys.exit(1)
     run(config)
+
+
+def _check_store_settings(config: ServerConfig) -> None:
+    """A wrong engine name or URL, or a store setting without --store, stops here (usage error)."""
+    from pilotkg.graph.store_remote import RemoteStore
+
+    if not config.store:
+        given = [f"--{name}" for name in ("store-update", "store-data") if getattr(config, name.replace("-", "_"))]
+        if config.store_engine not in ("", "auto"):
+            given.append("--store-engine")
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only apply to a remote store: give its URL with --store")
+        return
+    try:
+        RemoteStore(config.store, **{k: v for k, v in config.remote_options.items() if v})
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
 
 
 def prepare_store(config: ServerConfig) -> None:
