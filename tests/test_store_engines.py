@@ -211,6 +211,7 @@ def test_serve_over_virtuoso(virtuoso, built, tmp_path):
     shutil.copytree(built.data_dir, data, ignore=shutil.ignore_patterns("store", "store-dataset.sha256"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PILOTKG_")}
     env["PILOTKG_STORE_UPDATE"] = virtuoso.url
+    env["PILOTKG_UPDATE_TOKEN"] = "virtuoso-test-token"
     port, log = free_port(), tmp_path / "serve.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -229,6 +230,16 @@ def test_serve_over_virtuoso(virtuoso, built, tmp_path):
         assert counts[URBAN_RURAL] == 11
         page = requests.get(base + "/browse/zones", headers={"Accept": "text/html"}, timeout=60)
         assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html"), page.text[:500]
+        # a write through the endpoint (planned, checked, committed to Virtuoso): the same triple in two graphs
+        both = (f"INSERT DATA {{ GRAPH <{A}> {{ <{EX}s> <{EX}p> <{EX}o> }} "
+                f"GRAPH <{B}> {{ <{EX}s> <{EX}p> <{EX}o> }} }}")
+        resp = requests.post(base + "/sparql", data={"update": both}, timeout=120,
+                             headers={"Authorization": "Bearer virtuoso-test-token"})
+        assert resp.status_code == 204, resp.text
+        resp = requests.get(base + "/sparql", params={"query": COUNT_T}, timeout=30,
+                            headers={"Accept": "application/sparql-results+json"})
+        assert resp.json()["results"]["bindings"][0]["n"]["value"] == "1"
+        assert RemoteStore(virtuoso.url).count() == health["triples"] + 2
     finally:
         process.terminate()
         process.wait(20)
