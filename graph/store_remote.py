@@ -551,7 +551,10 @@ class RemoteStore:
             return [q if not isinstance(q.graph_name, ox.DefaultGraph) else ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(DEFAULT_DATA_GRAPH))
                     for q in quads if isinstance(q.graph_name, ox.DefaultGraph) or q.graph_name.value in shown]
         quads = []
-        for name in [*self.graphs(), DEFAULT_DATA_GRAPH]:
+        names = [*self.graphs(), DEFAULT_DATA_GRAPH]
+        sizes = {row["g"].value: int(row["n"].value) for row in self._select(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", [("named-graph-uri", g) for g in names])}
+        for name in names:
             url = _add_params(store, [("graph", name)])
             try:
                 media, body = self._request("GET", url, headers={"Accept": "application/n-triples"})
@@ -564,9 +567,14 @@ class RemoteStore:
             rdf_format = (ox.RdfFormat.from_media_type(media) if media else None) or ox.RdfFormat.N_TRIPLES
             graph = ox.NamedNode(name)
             try:
-                quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(body, format=rdf_format)]
+                got = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(body, format=rdf_format)]
             except (SyntaxError, ValueError) as err:
                 raise StoreError(f"{url} sent a graph that does not parse: {err}") from None
+            if len(got) < sizes.get(name, 0):  # Virtuoso cuts at its ResultSetMaxRows, silently
+                raise StoreError(
+                    f"{url} sent {len(got)} of the {sizes[name]} triples of graph <{name}>: the store cut the answer "
+                    f"(Virtuoso: raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)")
+            quads += got
         return quads
 
     def dump(self) -> bytes:

@@ -262,3 +262,19 @@ def test_bad_store_settings_are_usage_errors(args, message, tmp_path, monkeypatc
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert not (tmp_path / "none").exists()  # nothing built, nothing written
+
+
+def test_a_dump_the_store_cuts_is_an_error(store, loaded):
+    """Virtuoso caps answers at ResultSetMaxRows (Debian's 10,000, kept by virtuoso_server.py),
+    silently, the Graph Store's GET too: a dump (which every write plans from) that comes back
+    short is an error, never data."""
+    from pilotkg.graph.store import StoreError
+    from virtuoso_server import RESULT_ROWS
+
+    engine, _ = loaded
+    if engine != "virtuoso":
+        pytest.skip("Oxigraph server has no such cap")
+    store.load("".join(f"<{EX}s{i}> <{EX}p> \"{i}\" .\n" for i in range(RESULT_ROWS + 500)).encode(), "ntriples", A)
+    with pytest.raises(StoreError, match="ResultSetMaxRows"):
+        store.dump()
+    store.update(f"DROP SILENT GRAPH <{A}>")
