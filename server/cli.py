@@ -22,9 +22,9 @@ from .auth import TokensFileError, read_tokens
 from .config import ServerConfig
 
 STAMP_FILE = "store-dataset.sha256"
-SERVE_SETTINGS = ("host", "port", "store", "store-engine", "store-update", "store-data", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
-                  "max-literal", "worker-memory", "write-timeout", "client-queries", "short-workers", "update-token",
-                  "tokens-file", "config")
+SERVE_SETTINGS = ("host", "port", "store", "store-engine", "store-update", "store-data", "workers", "threads",
+                  "query-timeout", "max-rows", "max-body", "max-triples", "max-literal", "worker-memory", "write-timeout",
+                  "client-queries", "short-workers", "update-token", "tokens-file", "config")
 
 
 def _options(func):
