@@ -49,8 +49,7 @@ request, set :data:`ENGINE_TIMEOUT_GRACE` seconds past pilotkg's, so that
 pilotkg's worker gives up first (503) and the store stops the query a moment
 later instead of running it to the end: Fuseki's ``timeout`` (seconds) and
 Virtuoso's ``timeout`` (milliseconds). The engine is recognised by the
-``Server`` header of its answers (one ``ASK {}`` is sent first when it is not
-known yet). Oxigraph server has no per-request limit: only its own
+``Server`` header (see "Engines"). Oxigraph server has no per-request limit: only its own
 ``--timeout-s`` option stops a query that writes nothing until it ends (ORDER
 BY, GROUP BY, COUNT, a FILTER that rejects every row); a query that streams
 rows stops when the connection closes, which happens when pilotkg kills the
