@@ -373,12 +373,16 @@ def all_quads(store: Store) -> list[ox.Quad]:
     return list(ox.parse(input=store.dump(), format=ox.RdfFormat.N_QUADS))
 
 
-def open_store(target: str | Path, *, read_only: bool = False, query_timeout: float | None = None) -> Store:
+def open_store(target: str | Path, *, read_only: bool = False, query_timeout: float | None = None,
+               remote: dict | None = None) -> Store:
     """A store for ``target``: an ``http(s)://`` SPARQL endpoint URL, or a data folder. A remote
-    store is told ``query_timeout`` (seconds) where its engine takes a time limit per query."""
+    store is told ``query_timeout`` (seconds) where its engine takes a time limit per query, and
+    ``remote`` (``engine``, ``update_url``, ``store_url``: pilotkg's --store-engine, --store-update,
+    --store-data)."""
     text = str(target)
     if text.startswith(("http://", "https://")):
         from .store_remote import RemoteStore
 
-        return RemoteStore(text, query_timeout=query_timeout)
+        options = {k: v for k, v in (remote or {}).items() if v}
+        return RemoteStore(text, query_timeout=query_timeout, **options)
     return EmbeddedStore(Path(target) / STORE_DIR, read_only=read_only)

@@ -27,9 +27,10 @@ from .cors import OriginsError, parse_origins
 
 STAMP_FILE = "store-dataset.sha256"
 EMPTY_MARKER = "empty-dataset"  # written by `serve --empty` into a data folder it serves
-SERVE_SETTINGS = ("host", "port", "store", "workers", "threads", "query-timeout", "max-rows", "max-body", "max-triples",
-                  "max-literal", "worker-memory", "write-timeout", "client-queries", "short-workers", "update-token",
-                  "tokens-file", "cors-origins", "behind-proxy")  # and the global --data, --config, --reasoner
+SERVE_SETTINGS = ("host", "port", "store", "store-engine", "store-update", "store-data", "workers", "threads",
+                  "query-timeout", "max-rows", "max-body", "max-triples", "max-literal", "worker-memory", "write-timeout",
+                  "client-queries", "short-workers", "update-token", "tokens-file", "cors-origins", "behind-proxy")
+# and the global --data, --config, --reasoner
 
 
 def _options(func):
@@ -65,6 +66,7 @@ def serve(ctx: click.Context, empty: bool = False, **given) -> None:
     config = ServerConfig.from_settings(values)
     config.empty = empty
     try:
+        _check_store_settings(config)
         try:
             parse_origins(config.cors_origins)
         except OriginsError as err:
@@ -111,6 +113,23 @@ def _empty_folder(values: dict, *, explicit: bool) -> Path | None:
     return None
 
 
+def _check_store_settings(config: ServerConfig) -> None:
+    """A wrong engine name or URL, or a store setting without --store, stops here (usage error)."""
+    from pilotkg.graph.store_remote import RemoteStore
+
+    if not config.store:
+        given = [f"--{name}" for name in ("store-update", "store-data") if getattr(config, name.replace("-", "_"))]
+        if config.store_engine not in ("", "auto"):
+            given.append("--store-engine")
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only apply to a remote store: give its URL with --store")
+        return
+    try:
+        RemoteStore(config.store, **{k: v for k, v in config.remote_options.items() if v})
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
+
+
 def prepare_store(config: ServerConfig) -> None:
     """Load the built dataset into the store unless it already holds this very dataset.
 
@@ -129,12 +148,16 @@ def prepare_store(config: ServerConfig) -> None:
     stamp = config.data / STAMP_FILE
     if not (config.data / STORE_DIR).exists():
         stamp.unlink(missing_ok=True)  # a stamp without its store says nothing
-    store = open_store(config.store_target)
+    store = open_store(config.store_target, remote=config.remote_options)
     try:
         if config.store:
             if not store.graphs():
                 click.echo(f"loading {dataset} into {config.store}", err=True)
                 store.replace_all(dataset)
+            else:
+                kept = store.ensure_merged_graph()
+                if kept:
+                    click.echo(f"wrote the merged default graph into {config.store} ({kept} triples)", err=True)
         else:
             words = stamp.read_text().split() if stamp.exists() else []
             rewritten = words != [digest, STORE_LAYOUT]

@@ -13,6 +13,9 @@ class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     store: str = ""  # remote store URL; empty = the embedded store in DATA/store
+    store_engine: str = "auto"
+    store_update: str = ""
+    store_data: str = ""
     workers: int = 2
     threads: int = 16
     query_timeout: float = 10.0
@@ -57,8 +60,16 @@ class ServerConfig:
         return WorkerSettings(
             memory_bytes=self.worker_memory * (1 << 20) if self.worker_memory > 0 else None,
             network=bool(self.store),  # workers of a remote store must reach it
+            remote=self.remote_options,
             limits=ParseLimits(max_triples=self.max_triples or None, max_literal=self.max_literal or None),
         )
+
+    @property
+    def remote_options(self) -> dict[str, str]:
+        """How to reach the remote store besides its query URL (engine, update and Graph Store URLs)."""
+        if not self.store:
+            return {}
+        return {"engine": self.store_engine, "update_url": self.store_update, "store_url": self.store_data}
 
     @property
     def store_target(self) -> str:

@@ -48,7 +48,7 @@ class Service:
         # First, so that a bad tokens file stops the server before a store or a worker is opened.
         self.tokens = TokenRegistry(config.tokens_path, legacy_token=config.update_token)
         self.audit = AuditLog(config.audit_path)
-        self.store = store if store is not None else open_store(config.store_target)
+        self.store = store if store is not None else open_store(config.store_target, remote=config.remote_options)
         self.pool = pool if pool is not None else QueryPool(
             config.store_target, config.workers, config.query_timeout, settings=config.worker_settings(),
             short_size=config.short_workers, client_cap=config.client_queries,

@@ -97,6 +97,7 @@ class WorkerSettings:
     memory_bytes: int | None = 2 << 30
     network: bool = False  # True only when the workers must reach a remote store
     query_timeout: float | None = None  # told to a remote store whose engine takes a per-query limit
+    remote: dict = field(default_factory=dict)  # engine, update and Graph Store URLs of a remote store
     nice: int = 0  # added to the worker's CPU niceness (general workers run heavy jobs at a lower priority)
     limits: ParseLimits = field(default_factory=ParseLimits)
 
@@ -190,7 +191,7 @@ def _worker_main(conn, store_target: str, generation, settings: WorkerSettings) 
             pass
     from pilotkg.graph.store import open_store
 
-    store = open_store(store_target, read_only=True, query_timeout=settings.query_timeout)
+    store = open_store(store_target, read_only=True, query_timeout=settings.query_timeout, remote=settings.remote)
     seen = generation.value
     conn.send(("ready", confinement))
     while True:

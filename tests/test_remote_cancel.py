@@ -38,7 +38,7 @@ import requests
 from support import console_script, free_port
 
 from pilotkg.graph.store import StoreError
-from pilotkg.graph.store_remote import RemoteStore, StoreQueryStopped
+from pilotkg.graph.store_remote import MERGED_GRAPH, RemoteStore, StoreQueryStopped
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="measures CPU time in /proc (Linux)")
 
@@ -88,7 +88,8 @@ class Oxigraph:
             time.sleep(0.1)
         data = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}"^^<{XSD_INTEGER}> .\n'
                        for i in range(triples))
-        target = urllib.parse.urlencode({"graph": graph}) if graph else "default"
+        # without a graph: into the graph RemoteStore sends as the default graph (pilotkg's merged graph)
+        target = urllib.parse.urlencode({"graph": graph or MERGED_GRAPH})
         requests.post(f"{self.url}/store?{target}", data=data.encode(),
                       headers={"Content-Type": "application/n-triples"}, timeout=30).raise_for_status()
 
@@ -154,6 +155,12 @@ class _StandIn(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_header
 
+    def do_GET(self):  # noqa: N802 - the engine probe: a GET of the query URL
+        self.seen.append(("GET", {}))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_POST(self):  # noqa: N802 - the http.server name
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8")
@@ -205,7 +212,7 @@ def test_the_engine_gets_its_own_time_limit(stand_in, server_header, expected):
     store = RemoteStore(url, query_timeout=10)
     list(store.query("SELECT ?x WHERE { ?x ?p ?o }", **GRAPHS))
     probe, (query, params) = handler.seen[0], handler.seen[-1]
-    assert probe[0].rstrip().endswith("ASK {}")  # the engine is learnt once, from its Server header
+    assert probe[0] == "GET"  # the engine is learnt once, from the Server header of a GET
     assert "SELECT ?x" in query
     assert params.get("timeout") == expected
     assert params["default-graph-uri"] == ["http://example.org/g"]
@@ -216,7 +223,8 @@ def test_the_engine_gets_its_own_time_limit(stand_in, server_header, expected):
 def test_no_time_limit_is_sent_without_query_timeout(stand_in):
     url, handler = stand_in
     list(RemoteStore(url).query("SELECT ?x WHERE { ?x ?p ?o }", **GRAPHS))
-    assert len(handler.seen) == 1 and "timeout" not in handler.seen[0][1]
+    assert [body for body, _ in handler.seen][0] == "GET"  # the probe: queries go as the engine needs them
+    assert len(handler.seen) == 2 and "timeout" not in handler.seen[1][1]
 
 
 def test_a_partial_virtuoso_answer_is_an_error(stand_in):

@@ -456,16 +456,26 @@ def test_read_only_handle_right_after_replace_all(tmp_path, built):
 
 
 def test_endpoints_are_derived():
-    root = RemoteStore("http://127.0.0.1:7878")
+    root = RemoteStore("http://127.0.0.1:7878", engine="oxigraph")
     assert (root.query_url, root.update_url, root.store_url) == (
         "http://127.0.0.1:7878/query", "http://127.0.0.1:7878/update", "http://127.0.0.1:7878/store")
-    assert RemoteStore("http://h:7878/query").store_url == "http://h:7878/store"
-    fuseki = RemoteStore("http://h:3030/ds/sparql")
+    assert RemoteStore("http://h:7878/query", engine="oxigraph").store_url == "http://h:7878/store"
+    fuseki = RemoteStore("http://h:3030/ds/sparql", engine="fuseki")
     assert (fuseki.update_url, fuseki.store_url) == ("http://h:3030/ds/update", "http://h:3030/ds/data")
-    other = RemoteStore("http://h/endpoint", update_url="http://h/u", store_url="http://h/gsp")
+    virtuoso = RemoteStore("http://h:8890/sparql", engine="virtuoso")
+    assert (virtuoso.query_url, virtuoso.update_url, virtuoso.store_url) == (
+        "http://h:8890/sparql", "http://h:8890/sparql", "http://h:8890/sparql-graph-crud")
+    assert RemoteStore("http://h:8890", engine="virtuoso").query_url == "http://h:8890/sparql"
+    other = RemoteStore("http://h/endpoint", update_url="http://h/u", store_url="http://h/gsp", engine="other")
     assert (other.query_url, other.update_url, other.store_url) == ("http://h/endpoint", "http://h/u", "http://h/gsp")
-    with pytest.raises(StoreError, match="update_url"):
-        RemoteStore("http://h/endpoint").update(INSERT_ONE)
+    given = RemoteStore("http://h:8890/sparql", engine="virtuoso", store_url="http://h:8890/sparql-graph-crud-auth")
+    assert (given.update_url, given.store_url) == ("http://h:8890/sparql", "http://h:8890/sparql-graph-crud-auth")
+    with pytest.raises(StoreError, match="--store-update"):
+        RemoteStore("http://h/endpoint", engine="other").update(INSERT_ONE)
+    with pytest.raises(ValueError, match="unknown engine"):
+        RemoteStore("http://h/endpoint", engine="blazegraph")
+    with pytest.raises(ValueError, match="update URL"):
+        RemoteStore("http://h/endpoint", update_url="ftp://h/u")
     assert isinstance(open_store("http://127.0.0.1:7878"), RemoteStore)
 
 
@@ -495,7 +505,7 @@ def test_token_is_sent_and_errors_name_the_status():
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        s = RemoteStore(url, token="s3cret", timeout=5)
+        s = RemoteStore(url, token="s3cret", timeout=5, engine="oxigraph")
         with pytest.raises(StoreError) as err:
             s.update(INSERT_ONE)
         assert seen["authorization"] == "Bearer s3cret"
