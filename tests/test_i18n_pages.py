@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from pilotkg.graph.store import open_store  # noqa: F401  (the store is opened by the app)
 from pilotkg.server import i18n
 
 PK = "https://w3id.org/pilotkg/ontology#"
