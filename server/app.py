@@ -8,6 +8,7 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
+from flask_babel import gettext
 
 from .config import ServerConfig
 from .cors import install as install_cors, parse_origins
@@ -24,6 +25,9 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.config["MAX_FORM_MEMORY_SIZE"] = config.max_body
     app.extensions["pilotkg"] = service or Service(config)
+    from . import i18n
+
+    i18n.init_app(app)
 
     from .views import (admin, browse, curation, docs, downloads, health, home, ingest, queries, resources, search, sources,
                         sparql)
@@ -49,7 +53,7 @@ def create_app(config: ServerConfig, service: Service | None = None) -> Flask:
     @app.errorhandler(404)
     def not_found(_err):
         if wants_html(request.headers.get("Accept")):
-            return not_found_page(f"There is no page at {request.path}.")
+            return not_found_page(gettext("There is no page at %(path)s.", path=request.path))
         return Response(f"no such page: {request.path}\n", status=404, mimetype="text/plain")
 
     @app.before_request

@@ -25,7 +25,8 @@ import pyoxigraph as ox
 from pilotkg.graph.namespaces import sparql_prologue
 
 from .results import GRAPH_RDF_FORMATS
-from .site import (ID, INFERRED_GRAPH, ONTOLOGY_NS, SHOWN_PREFIXES, Term, compact, labels_for, local_path, select, service,
+from .i18n import current_lang, show_date
+from .site import (ID, Label, INFERRED_GRAPH, ONTOLOGY_NS, SHOWN_PREFIXES, Term, compact, labels_for, local_path, select, service,
                    sparql_iri, sparql_string)
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -246,8 +247,12 @@ class Description:
 
     @property
     def zh_label(self) -> str | None:
-        zh = self.zh_labels.get(self.iri)
-        return zh if zh and zh != self.label else None
+        """The name in the other language (Chinese beside English, English beside Chinese), if any."""
+        return getattr(self.labels.get(self.iri), "other", None)
+
+    @property
+    def other_lang(self) -> str | None:
+        return getattr(self.labels.get(self.iri), "other_lang", None)
 
     @cached_property
     def types(self) -> list[Value]:
@@ -577,8 +582,17 @@ def _labels(iris: set[str], typed: set[str], types: set[str]) -> tuple[dict, dic
             best_en[s] = en_rank
     # Tasks keep the text's order: by position among siblings, else by item number.
     order_of = {s: o.get(PK + "position", o.get(PK + "itemNumber")) for s, o in order.items()}
-    return ({s: r[-1] for s, r in best_en.items()}, {s: r[-1] for s, r in best_zh.items()}, dict(types_of),
-            {s: r[-1] for s, r in comments.items()}, order_of)
+    en = {s: r[-1] for s, r in best_en.items()}
+    zh = {s: r[-1] for s, r in best_zh.items()}
+    # Names in the reader's language, each knowing the other language's name (shown beside it).
+    first, second, second_tag = (zh, en, "en") if current_lang() == "zh" else (en, zh, "zh")
+    labels: dict[str, str] = {}
+    for s in set(en) | set(zh):
+        label = Label(first.get(s) or second[s])
+        if second.get(s) and second[s] != label:
+            label.other, label.other_lang = second[s], second_tag
+        labels[s] = label
+    return labels, zh, dict(types_of), {s: r[-1] for s, r in comments.items()}, order_of
 
 
 def source_counts(iri: str) -> tuple[int, int]:
@@ -687,7 +701,10 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 def readable_date(t: Term) -> str:
     """A date literal as a reader says it, keeping its precision: ``--02-08`` (xsd:gMonthDay) →
-    ``8 February (year not stated)``, ``2014-11`` → ``November 2014``; other values as they are."""
+    ``8 February (year not stated)``, ``2014-11`` → ``November 2014``; other values as they are.
+    In Chinese: 2019年4月15日, 2014年11月, 2月8日（年份未说明）."""
+    if current_lang() == "zh":
+        return show_date(t.value)
     m = re.fullmatch(r"--(\d\d)-(\d\d)", t.value) if t.datatype == XSD + "gMonthDay" else None
     if m and 1 <= int(m.group(1)) <= 12:
         return f"{int(m.group(2))} {MONTHS[int(m.group(1)) - 1]} (year not stated)"

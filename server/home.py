@@ -35,8 +35,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
 
 from .home_charts import AlbersConic, Landmark, MapZone, TimelineMarker, TimelineRow, timeline_svg, zone_map_svg
+
+from .i18n import show_date
 from .site import INFERRED_GRAPH, ONTOLOGY_NS, XSD, Term, labels_for, local_path, select, service
 
 PK = ONTOLOGY_NS
@@ -194,6 +200,17 @@ def _fraction(year: int, month: int, day: int) -> float:
     return year + (date(year, month, day).timetuple().tm_yday - 1) / days
 
 
+# What happened to a programme's dated event, in the reader's language (DatedEvent.kind).
+EVENT_KINDS = {
+    "policy issued": _l("policy issued"),
+    "policy with a task about it issued": _l("policy with a task about it issued"),
+    "batch approved": _l("batch approved"),
+    "zone approved": _l("zone approved"),
+    "zone's policy issued": _l("zone's policy issued"),
+    "source published": _l("source published"),
+}
+
+
 @dataclass(frozen=True)
 class DatedEvent:
     """Something dated that belongs to a programme: ``kind`` says what happened to ``label``."""
@@ -243,12 +260,13 @@ class Programme:
 
     @property
     def period_text(self) -> str:
-        """``2021 – 2025``, ``by 2014-11 – (no end stated)``, ``no date in the data``."""
+        """``2021 – 2025``, ``by 2014-11 – (no end stated)``, ``no date in the data`` (in the reader's
+        language; dates the Chinese way in Chinese)."""
         if self.start is None and self.end is None:
-            return "no date in the data"
-        start = ("start not stated" if self.start is None
-                 else (str(self.start) if self.start_stated else f"by {self.start}"))
-        end = str(self.end) if self.end is not None else "no end stated"
+            return _("no date in the data")
+        start = (_("start not stated") if self.start is None
+                 else (show_date(str(self.start)) if self.start_stated else _("by %(date)s", date=show_date(str(self.start)))))
+        end = show_date(str(self.end)) if self.end is not None else _("no end stated")
         return f"{start} – {end}"
 
     @property
@@ -256,13 +274,14 @@ class Programme:
         """Where the period comes from, in a sentence."""
         notes = []
         if self.start_stated:
-            notes.append("start stated in the text")
+            notes.append(_("start stated in the text"))
         elif self.start_basis is not None:
-            notes.append(f"start not stated; earliest dated event: {self.start_basis.label}, "
-                         f"{self.start_basis.kind} {self.start_basis.date}")
+            notes.append(_("start not stated; earliest dated event: %(label)s, %(kind)s %(date)s",
+                           label=self.start_basis.label, kind=EVENT_KINDS.get(self.start_basis.kind, self.start_basis.kind),
+                           date=show_date(str(self.start_basis.date))))
         if self.end is not None:
-            notes.append("end stated in the text")
-        return "; ".join(notes)
+            notes.append(_("end stated in the text"))
+        return _("; ").join(notes)
 
 
 @dataclass
@@ -472,7 +491,7 @@ def _batches(programmes: dict[str, Programme]) -> dict[str, Batch]:
     return batches
 
 
-def load_home_data() -> HomeData:
+def load_home_data(lang: str = "en") -> HomeData:
     """Read everything the home page shows from the store (about a dozen queries)."""
     svc = service()
     summary = svc.summary()
@@ -562,7 +581,7 @@ def load_home_data() -> HomeData:
     iris |= {e.iri for p in programme_list for e in p.events}
     iris |= {d[0] for z in zones.values() for d in z.divisions}
     iris |= {r["s"].value for r in source_rows}
-    labels = labels_for(iris)
+    labels = labels_for(iris, lang=lang)
     chinese = labels_for({r[0] for r in landmark_rows}, lang="zh")
 
     def label(iri: str) -> str:
@@ -593,9 +612,9 @@ def load_home_data() -> HomeData:
         if point is not None:
             z.lat, z.lon = point
         elif not z.divisions:
-            z.reason = "covers no administrative division in the data"
+            z.reason = _("covers no administrative division in the data")
         else:
-            z.reason = "none of its divisions has coordinates"
+            z.reason = _("none of its divisions has coordinates")
     zone_list = sorted(zones.values(), key=lambda z: (z.label, z.iri))
 
     landmarks = [Landmark(label(iri), local_path(iri),
@@ -611,7 +630,7 @@ def load_home_data() -> HomeData:
         published = row["published"]
         sources[iri] = {"iri": iri, "label": label(iri), "text_href": f"/source/{iri.rsplit('/', 1)[-1]}",
                         "href": local_path(iri), "file": row["file"].value if row["file"] else None,
-                        "published": date_text(published)}
+                        "published": date_text(published), "published_value": published.value if published else ""}
 
     inferred = select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}")
     zh_rows = select(Q_EXAMPLE_ZH)
@@ -640,16 +659,16 @@ def timeline_rows(programmes: list[Programme]) -> list[TimelineRow]:
         markers = []
         for b in p.batches:
             if b.approved:
-                markers.append(TimelineMarker(b.approved.middle, "batch", f"{b.label}: approved {b.approved}", b.href))
+                markers.append(TimelineMarker(b.approved.middle, "batch", _("%(label)s: approved %(date)s", label=b.label, date=show_date(str(b.approved))), b.href))
         for e in p.events:
             if e.kind == "policy issued":
-                markers.append(TimelineMarker(e.date.middle, "policy", f"{e.label}: issued {e.date}", local_path(e.iri)))
-        zones = f"{len(p.zones)} zone{'s' if len(p.zones) != 1 else ''} named"
+                markers.append(TimelineMarker(e.date.middle, "policy", _("%(label)s: issued %(date)s", label=e.label, date=show_date(str(e.date))), local_path(e.iri)))
+        zones = ngettext("%(num)d zone named", "%(num)d zones named", len(p.zones))
         if p.declared_zones is not None:
-            zones += f" ({p.declared_zones} declared)"
+            zones += _(" (%(n)s declared)", n=p.declared_zones)
         title = f"{p.label}\n{p.period_text}" + (f" ({p.period_note})" if p.period_note else "") + f"\n{zones}"
         if p.batches:
-            title += f", {len(p.batches)} batch{'es' if len(p.batches) != 1 else ''}"
+            title += ngettext(", %(num)d batch", ", %(num)d batches", len(p.batches))
         rows.append(TimelineRow(
             label=p.label, href=p.href, title=title, colour_index=p.colour_index,
             start=p.start.first if p.start else None, end=p.end.last if p.end else None,
@@ -663,11 +682,11 @@ def map_zones(data: HomeData, order: dict[str, int]) -> list[MapZone]:
     out = []
     for z in data.placed:
         with_point = [d for d in z.divisions if d[2] is not None]
-        parts = ", ".join(f"{name}{' (part)' if part else ''}" for _, name, _, _, part in with_point)
-        title = f"{z.label}\n" + ("; ".join(names[p] for p in z.programmes) or "in no programme") + \
-                f"\nplaced at the centroid of: {parts}"
+        parts = _(", ").join(f"{name}{_(' (part)') if part else ''}" for _d, name, _lat, _lon, part in with_point)
+        title = f"{z.label}\n" + (_("; ").join(names[p] for p in z.programmes) or _("in no programme")) + \
+                "\n" + _("placed at the centroid of: %(parts)s", parts=parts)
         if len(with_point) < len(z.divisions):
-            title += f" ({len(z.divisions) - len(with_point)} division(s) without coordinates left out)"
+            title += _(" (%(n)s division(s) without coordinates left out)", n=len(z.divisions) - len(with_point))
         out.append(MapZone(z.label, z.href, title, z.lon, z.lat, order[z.programmes[0]] if z.programmes else None, z.iri))
     return out
 
@@ -675,19 +694,21 @@ def map_zones(data: HomeData, order: dict[str, int]) -> list[MapZone]:
 _cache_lock = threading.Lock()
 
 
-def home_data() -> HomeData:
-    """The home page's data, computed once per state of the store (``Service.generation``)."""
+def home_data(lang: str = "en") -> HomeData:
+    """The home page's data with names in ``lang`` (its charts drawn in ``lang``), computed once per
+    state of the store (``Service.generation``) and language."""
     svc = service()
     cache = current_app.extensions.setdefault("pilotkg.home", {})
     key = (id(svc), svc.generation)
-    hit = cache.get("data")
+    hit = cache.get(lang)
     if hit is not None and hit[0] == key:
         return hit[1]
     with _cache_lock:
-        hit = cache.get("data")
+        hit = cache.get(lang)
         if hit is not None and hit[0] == key:
             return hit[1]
-        data = load_home_data()
-        cache["data"] = (key, data)
+        with force_locale(lang):
+            data = load_home_data(lang)
+        cache[lang] = (key, data)
         return data
 

@@ -15,9 +15,13 @@ from typing import Any, Callable, Iterable
 
 import pyoxigraph as ox
 from flask import Response, current_app, render_template
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from pilotkg.graph import __version__
 from pilotkg.graph.namespaces import PREFIXES
+
+from .i18n import current_lang, other_lang
 
 SITE = "https://w3id.org/pilotkg/"
 ID = SITE + "id/"
@@ -145,9 +149,23 @@ def compact(iri: str) -> str:
     return f"{best[0]}:{local}"
 
 
-def labels_for(iris: Iterable[str], lang: str = "en", select: Select | None = None) -> dict[str, str]:
+class Label(str):
+    """A label in the reader's language that also knows the name in the other language
+    (``other``, with its tag ``other_lang``), shown beside it on the pages."""
+
+    other: str | None = None
+    other_lang: str | None = None
+
+
+def labels_for(iris: Iterable[str], lang: str | None = None, select: Select | None = None) -> dict[str, str]:
     """rdfs:label (or skos:prefLabel) in ``lang`` (else untagged, else any) of each IRI, in one
-    SELECT (through ``select``, by default this request's store); IRIs without one are left out."""
+    SELECT (through ``select``, by default this request's store); IRIs without one are left out.
+    ``lang`` defaults to the reader's language in a request through this request's store, else
+    English. Each label is a :class:`Label` whose ``other`` is the name in the other language
+    (zh beside en, en beside zh) when the data has one that differs."""
+    if lang is None:
+        lang = current_lang() if select is None else "en"
+    other_tag = other_lang(lang)
     iris = sorted({i for i in iris if i})
     if not iris:
         return {}
@@ -156,12 +174,21 @@ def labels_for(iris: Iterable[str], lang: str = "en", select: Select | None = No
     rows = run(f"""SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }}
         {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }} UNION {{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }} }}""")
     best: dict[str, tuple[int, str]] = {}
+    others: dict[str, str] = {}
     for row in rows:
         s, lab = row["s"].value, row["l"]
-        rank = 0 if lab.lang == lang else (1 if not lab.lang else 2)
+        rank = 0 if (lab.lang or "").split("-")[0] == lang else (1 if not lab.lang else 2)
         if s not in best or (rank, lab.value) < best[s]:
             best[s] = (rank, lab.value)
-    return {s: v for s, (_, v) in best.items()}
+        if (lab.lang or "").split("-")[0] == other_tag and (s not in others or lab.value < others[s]):
+            others[s] = lab.value
+    result: dict[str, str] = {}
+    for s, (_, v) in best.items():
+        label = Label(v)
+        if others.get(s) and others[s] != v:
+            label.other, label.other_lang = others[s], other_tag
+        result[s] = label
+    return result
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:
@@ -170,8 +197,9 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     return Response(html, status=status, mimetype="text/html")
 
 
-DEFAULT_ERROR_LINKS = (("/", "Home"), ("/search", "Search"), ("/browse", "Browse"))
-DOC_LINKS = (("/ontology", "The ontology"), ("/shapes", "the shapes"), ("/validate", "validate data"), ("/downloads", "downloads"))
+DEFAULT_ERROR_LINKS = (("/", _l("Home")), ("/search", _l("Search")), ("/browse", _l("Browse")))
+DOC_LINKS = (("/ontology", _l("The ontology")), ("/shapes", _l("the shapes")), ("/validate", _l("validate data")),
+             ("/downloads", _l("downloads")))
 
 
 def error_page(status: int, title: str, message: str, links=DEFAULT_ERROR_LINKS, error_id: str | None = None) -> Response:
@@ -180,7 +208,7 @@ def error_page(status: int, title: str, message: str, links=DEFAULT_ERROR_LINKS,
 
 
 def not_found_page(message: str) -> Response:
-    return error_page(404, "Not found", message)
+    return error_page(404, gettext("Not found"), message)
 
 
 # The pages fetch nothing from another host: scripts, styles and images come from this server.

@@ -372,7 +372,7 @@ def test_punctuation_only_query_gives_no_results_and_no_error(site):
 
 @pytest.mark.parametrize("url, message", [
     ("/search?q=" + "a" * 201, "the limit is 200"),
-    ("/search?q=zone&lang=en", "unknown parameter 'lang'"),
+    ("/search?q=zone&hl=en", "unknown parameter 'hl'"),  # lang= is the site's (the page's language), not search's
     ("/search?q=zone&q=area", "more than once"),
     ("/search?q=zone&group=planets", "group='planets'"),
     ("/search?q=zone&format=xml", "format='xml'"),

@@ -11,10 +11,14 @@ overrides ``Accept``.
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ..home import COUNT_PAGES, COUNTED_CLASSES, HomeData, count_query, home_data, listing_query
+from ..home import COUNT_PAGES, COUNTED_CLASSES, EVENT_KINDS, HomeData, count_query, home_data, listing_query
 from ..home_charts import programme_style
+from ..i18n import current_lang
 from ..negotiation import parse_accept, wants_html
 from ..site import error_page, local_path, page
 
@@ -34,6 +38,31 @@ SECTIONS = (
     ("/validate", "Validate", "paste or upload RDF and read its validation report"),
     ("/downloads", "Downloads", "the whole dataset as N-Quads, TriG, Turtle or JSON-LD, with checksums and a citation"),
 )
+# SECTIONS as the page shows them, in the reader's language (the JSON and text forms keep English).
+SECTIONS_SHOWN = (
+    ("/sparql", _l("Query editor"), _l("write SPARQL with highlighting and the ontology's prefixes; results as a table, CSV, JSON or TSV")),
+    ("/queries", _l("Example queries"), _l("researchers' questions with a form for their parameters, a permalink and downloads")),
+    ("/browse", _l("Browse"), _l("zones by province, programme and year; tasks by theme and policy; bodies by role")),
+    ("/search", _l("Search"), _l("labels, aliases, Chinese names, pinyin and task text, in English or Chinese")),
+    ("/sources", _l("Sources"), _l("the texts the facts come from, with every quote highlighted at its offsets")),
+    ("/ontology", _l("Ontology"), _l("the classes and properties, with their comments, domains, ranges and alignments")),
+    ("/shapes", _l("Shapes"), _l("the SHACL shapes every record must pass")),
+    ("/validate", _l("Validate"), _l("paste or upload RDF and read its validation report")),
+    ("/downloads", _l("Downloads"), _l("the whole dataset as N-Quads, TriG, Turtle or JSON-LD, with checksums and a citation")),
+)
+
+# What each card counts, in the reader's language: (singular, plural) by card key.
+CARD_NOUNS = {
+    "programmes": (_l("pilot programme"), _l("pilot programmes")),
+    "zones": (_l("pilot zone"), _l("pilot zones")),
+    "tasks": (_l("reform task"), _l("reform tasks")),
+    "bodies": (_l("responsible body"), _l("responsible bodies")),
+    "responsibilities": (_l("responsibility"), _l("responsibilities")),
+    "sources": (_l("source text"), _l("source texts")),
+    "policies": (_l("policy"), _l("policies")),
+    "divisions": (_l("administrative division"), _l("administrative divisions")),
+    "evidence": (_l("evidence span"), _l("evidence spans")),
+}
 
 
 def chosen_format() -> str | None:
@@ -65,7 +94,7 @@ def chosen_format() -> str | None:
 
 def _problem(status: int, message: str, html: bool) -> Response:
     if html:
-        return error_page(status, "Bad request", message, (("/", "The home page"),))
+        return error_page(status, _("Bad request"), message, (("/", _("The home page")),))
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
@@ -79,15 +108,17 @@ def home() -> Response:
                         f"offered: {', '.join(FORMATS.values())}\n", status=406, mimetype="text/plain")
     if fmt not in FORMATS:
         return _problem(400, f"unknown format {fmt!r}: use format=html, format=json or format=text", browser)
-    data = home_data()
-    if fmt == "json":
-        response = jsonify(as_json(data))
+    if fmt == "json":  # data: the same in every language
+        with force_locale("en"):
+            response = jsonify(as_json(home_data("en")))
     elif fmt == "text":
-        response = Response(as_text(data), mimetype="text/plain")
+        with force_locale("en"):
+            response = Response(as_text(home_data("en")), mimetype="text/plain")
     else:
-        response = page("home.html", data=data, cards=cards(data), swatch=swatch, sections=SECTIONS,
+        data = home_data(current_lang())
+        response = page("home.html", data=data, cards=cards(data), swatch=swatch, sections=SECTIONS_SHOWN,
                         endpoint=absolute("/sparql"), timeline=Markup(data.timeline), zone_map=Markup(data.zone_map),
-                        path_of=local_path)
+                        path_of=local_path, event_kind=lambda kind: EVENT_KINDS.get(kind, kind))
     response.headers["Vary"] = "Accept"
     return response
 
@@ -111,7 +142,8 @@ def cards(data: HomeData) -> list[dict]:
     for key, class_iri, one, many in COUNTED_CLASSES:
         n = data.counts.get(key, 0)
         listing = url_for("sparql.sparql", query=listing_query(key, class_iri))
-        out.append({"key": key, "n": n, "noun": one if n == 1 else many, "href": COUNT_PAGES.get(key, listing),
+        nouns = CARD_NOUNS.get(key, (one, many))
+        out.append({"key": key, "n": n, "noun": nouns[0] if n == 1 else nouns[1], "href": COUNT_PAGES.get(key, listing),
                     "listing": listing, "count_href": url_for("sparql.sparql", query=count_query(class_iri)),
                     "class_iri": class_iri})
     return out
