@@ -448,7 +448,8 @@ class Extractor:
                 continue  # rejected tasks and objectives (see _rejected)
             rejected.append((self.cur.require(entry, "body", where), self.cur.require(entry, "role", where), self.cur.span(entry, where), where))
         used_rejections: set[str] = set()
-        bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+        bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end), self.gaz.bodies[m.slug_or_code].collective)
+                  for m in self.gaz.find_mentions(self.text, kinds=("body",))]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(self.unresolved_bodies)]
         # a phrase that names several bodies named before ("the three departments"): a mention of each
         for i, group in enumerate(self.cur.mapping("patterns").get("groups") or []):

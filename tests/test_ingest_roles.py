@@ -1,0 +1,117 @@
+"""Roles read as news and notices write them (issue 10): collective phrases with a complement, numbered
+items, asides, "together with", passive agents and "reported to ... by". Every sentence here is written
+for the test; none comes from the benchmark's texts."""
+
+from __future__ import annotations
+
+import pytest
+
+from pilotkg.graph.extract import patterns
+from pilotkg.graph.extract.bodies import BodyFinder
+from pilotkg.graph.extract.divisions import load_national_gazetteer
+from pilotkg.graph.extract.extractor import sentences
+from pilotkg.graph.extract.gazetteer import load_gazetteer
+from pilotkg.graph.extract.outline import lines
+from pilotkg.graph.extract.text import Span
+
+
+@pytest.fixture(scope="module")
+def finder() -> BodyFinder:
+    return BodyFinder(load_gazetteer().without_generic_aliases(), load_national_gazetteer())
+
+
+def lenient_roles(finder: BodyFinder, text: str) -> set[tuple[str, str]]:
+    """(body slug, role) of every responsibility the lenient reading finds in ``text``, as ingest reads it."""
+    gaz = finder.gaz.with_bodies(finder.local_bodies(text))
+    bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end), gaz.bodies[m.slug_or_code].collective)
+              for m in gaz.find_mentions(text, kinds=("body",))]
+    out = set()
+    for paragraph in lines(text):
+        for sentence in sentences(text, paragraph):
+            out |= {(r.body, r.role) for r in patterns.find_responsibilities(text, sentence, bodies, lenient=True)}
+    return out
+
+
+def phrases(finder: BodyFinder, text: str) -> list[str]:
+    return [text[f.start:f.end] for f in finder.find_body_mentions(text) if f.kind == "collective"]
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("The people's governments of the pilot counties shall draw up work plans.", "people's governments of the pilot counties"),
+    ("Local governments in the trial areas fund the subsidies.", "Local governments in the trial areas"),
+    ("The municipal governments of Xiamen, Quanzhou and Zhangzhou will organise the trials.",
+     "municipal governments of Xiamen, Quanzhou and Zhangzhou"),
+    ("The people's governments of the provinces where the new zones are located shall take charge.",
+     "people's governments of the provinces where the new zones are located"),
+    ("The people's governments of the regions concerned shall report on progress.", "people's governments of the regions concerned"),
+    ("The member units of the joint conference shall give support.", "member units of the joint conference"),
+    ("The relevant departments of the State Council will help.", "relevant departments of the State Council"),
+    ("The pilot county governments are in charge of the work.", "pilot county governments"),
+    ("Provincial environmental protection bureaus will inspect the sites.", "Provincial environmental protection bureaus"),
+    ("The member units of the inter-agency coordination mechanism will assist.",
+     "member units of the inter-agency coordination mechanism"),  # "coordination" is a noun here
+])
+def test_collective_phrases_with_their_complement(finder, text, phrase):
+    assert phrases(finder, text) == [phrase]
+
+
+@pytest.mark.parametrize("text", [
+    "Support local governments to issue bonds.",            # no complement
+    "The departments of the ministry were reorganised.",     # no word says it is a group of bodies
+    "The pilot zones of the country will grow.",             # not bodies
+])
+def test_no_collective_phrase_without_a_group_and_a_complement(finder, text):
+    assert not [p for p in phrases(finder, text) if " of " in p or " in " in p]
+
+
+def test_a_collective_phrase_is_the_agent_of_its_clause(finder):
+    text = "The people's governments of the pilot counties shall be responsible for carrying out the reform.\n"
+    assert lenient_roles(finder, text) == {("peoples-governments-of-the-pilot-counties", "implements")}
+
+
+def test_a_numbered_item_opens_a_clause(finder):
+    text = "(3) The Ministry of Commerce shall supervise the trials.\n4. The Ministry of Finance will support the zones.\n"
+    assert lenient_roles(finder, text) == {("mofcom", "supervises"), ("mof", "supports")}
+
+
+def test_an_aside_between_the_agent_and_its_verb(finder):
+    text = "The Ministry of Science and Technology, together with relevant departments, will evaluate the zones.\n"
+    # the collective phrase in the aside is not made an agent
+    assert lenient_roles(finder, text) == {("most", "supervises")}
+
+
+def test_named_bodies_together_with_the_agent_share_its_verb(finder):
+    text = ("The Ministry of Ecology and Environment, together with five departments including the Ministry of Finance "
+            "and the Ministry of Commerce, selected 12 cities for the trial.\n")
+    assert lenient_roles(finder, text) == {("mee", "approves"), ("mof", "approves"), ("mofcom", "approves")}
+
+
+def test_a_later_prepositional_agent_takes_its_phrase(finder):
+    text = "The county governments shall implement the plans under the guidance of the Ministry of Commerce.\n"
+    found = lenient_roles(finder, text)
+    assert ("mofcom", "coordinates") in found and ("mofcom", "implements") not in found
+
+
+def test_reported_to_by_a_passive_agent(finder):
+    text = "Major problems shall be reported to the State Council without delay by the Ministry of Finance.\n"
+    found = lenient_roles(finder, text)
+    assert ("mof", "reports-to") in found
+    assert ("mof", "implements") not in found  # the modal is no verb of the passive agent
+
+
+def test_the_verb_right_before_by_is_the_passive_agents(finder):
+    text = "The trial cities will be chosen from among places recommended by the Ministry of Commerce.\n"
+    assert lenient_roles(finder, text) == set()
+
+
+def test_leading_group_is_no_cue_to_lead(finder):
+    text = "The Ministry of Commerce shall set up leading groups in each city.\n"
+    assert ("mofcom", "leads") not in lenient_roles(finder, text)
+
+
+def test_explicit_implementation_holds_beside_other_roles(finder):
+    text = "The Ministry of Commerce shall lead the trials and implement the work plan.\n"
+    assert lenient_roles(finder, text) == {("mofcom", "leads"), ("mofcom", "implements")}
+    # "carry out evaluations" is supervision, not implementation
+    text = "The Ministry of Commerce shall lead the trials and carry out evaluations each year.\n"
+    assert lenient_roles(finder, text) == {("mofcom", "leads"), ("mofcom", "supervises")}
