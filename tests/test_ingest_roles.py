@@ -115,3 +115,70 @@ def test_explicit_implementation_holds_beside_other_roles(finder):
     # "carry out evaluations" is supervision, not implementation
     text = "The Ministry of Commerce shall lead the trials and carry out evaluations each year.\n"
     assert lenient_roles(finder, text) == {("mofcom", "leads"), ("mofcom", "supervises")}
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("All relevant provinces shall draw up plans.", "relevant provinces"),
+    ("Party committees at all levels shall lead the work.", "Party committees at all levels"),
+    ("Localities are encouraged to try new models.", "Localities"),
+    ("The member units of the leading group shall give support.", "member units of the leading group"),  # "leading" after "the"
+])
+def test_general_collective_phrases(finder, text, phrase):
+    assert phrases(finder, text) == [phrase]
+
+
+def test_a_speaker_is_not_made_to_implement_what_it_reports(finder):
+    text = "The Ministry of Commerce said the trial zones will open more sectors.\n"
+    assert lenient_roles(finder, text) == set()
+    # a role the reported clause gives the speaker still holds
+    text = "The Ministry of Commerce said it will evaluate the trial zones each year.\n"
+    assert lenient_roles(finder, text) == {("mofcom", "supervises")}
+
+
+def test_what_is_agreed_to_is_approved_not_done(finder):
+    text = "The State Council agrees to support the building of the Hainan trial port.\n"
+    assert lenient_roles(finder, text) == {("state-council", "approves")}
+
+
+def test_issued_needs_a_document(finder):
+    assert lenient_roles(finder, "The coins are issued by the People's Bank of China.\n") == set()
+    assert lenient_roles(finder, "The work plan was issued by the People's Bank of China.\n") == {("pboc", "issues")}
+
+
+def test_responsible_for_and_organising_are_implementation(finder):
+    text = "The local governments of the trial areas are responsible for organising the work.\n"
+    assert lenient_roles(finder, text) == {("local-governments-of-the-trial-areas", "implements")}
+
+
+def test_a_title_is_no_cue(finder):
+    text = "The Ministry of Finance approved the Notice on Carrying Out Trials of Rural Credit.\n"
+    assert lenient_roles(finder, text) == {("mof", "approves")}
+
+
+def _groups(tmp_path, text: str) -> list[dict]:
+    from pilotkg.graph.extract.ingest import ingest
+
+    path = tmp_path / "anaphora.txt"
+    path.write_text(text, encoding="utf-8")
+    return ingest(path).curation["patterns"].get("groups", [])
+
+
+def test_the_ministry_and_the_central_bank_name_the_bodies_named_before(tmp_path):
+    text = ("Trial zones for rural credit\n\n"
+            "The Ministry of Agriculture and Rural Affairs and the People's Bank of China named ten trial zones for rural credit. "
+            "The ministry will supervise the zones, and the central bank will guide the lenders.\n")
+    groups = {(g["quote"], tuple(g["bodies"])) for g in _groups(tmp_path, text)}
+    assert groups == {("The ministry", ("mara",)), ("the central bank", ("pboc",))}
+
+
+def test_the_other_departments_are_the_central_departments_named_together_before(tmp_path):
+    text = ("Trial zones for rural credit\n\n"
+            "The People's Bank of China, the Ministry of Finance and the National Development and Reform Commission "
+            "jointly issued a plan for rural credit trial zones. "
+            "The People's Bank of China, together with the other departments, will evaluate the trial zones.\n")
+    assert [(g["quote"], g["bodies"]) for g in _groups(tmp_path, text)] == [("the other departments", ["mof", "ndrc"])]
+
+
+def test_no_anaphora_without_a_body_named_before(tmp_path):
+    text = "Trial zones for rural credit\n\nThe ministry will supervise the trial zones for rural credit.\n"
+    assert _groups(tmp_path, text) == []

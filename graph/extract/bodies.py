@@ -211,6 +211,13 @@ _COLLECTIVE_OF = re.compile(
     rf"(?<![A-Za-z\-'’])(?P<head>(?:{_GROUP_MODIFIER}[ \t]+){{0,4}}(?P<noun>[Gg]overnments|[Pp]arty[ \t]+committees[ \t]+and[ \t]+governments|"
     rf"departments|authorities|units|bodies|committees|bureaus|agencies|organs))[ \t]+(?:of|in)[ \t]+")
 _PILOT_GOVERNMENTS = re.compile(r"(?<![A-Za-z\-])[Pp]ilot[ \t]+(?:city|county|cities'|counties')[ \t]+(?:people['’]s[ \t]+)?governments(?![A-Za-z])")
+# The general collective phrases of policy English: "relevant provinces", "competent authorities", "party
+# organizations at all levels", "regions and departments", "localities" (a gazetteer entry with the same
+# words is the same body: the slug is the phrase's)
+_GENERIC_COLLECTIVE = re.compile(
+    r"(?<![A-Za-z\-])(?:(?:[Rr]elevant|[Cc]ompetent)[ \t]+(?:provinces|regions|departments|organi[sz]ations|units|authorities|agencies|"
+    r"ministries|cities|localities|parties)|(?:[Pp]arty[ \t]+organi[sz]ations|[Pp]arty[ \t]+committees|[Gg]overnments|[Dd]epartments)"
+    r"[ \t]+at[ \t]+all[ \t]+levels|[Rr]egions[ \t]+and[ \t]+departments|[Ll]ocalities)(?![A-Za-z\-])")
 # Words that end the complement of a collective phrase (a verb, a clause, another preposition)
 _COMPLEMENT_STOP = frozenset(
     """shall will should must may can could would are is were was be been has have had do does did to which who that
@@ -242,7 +249,8 @@ def _complement_end(text: str, start: int, limit: int) -> int:
             if located:
                 end = pos + located.end()
             break
-        if lw in _COMPLEMENT_STOP or word[0].islower() and _VERB.fullmatch(lw) and not _NOUN_ENDING.search(lw):
+        after_determiner = re.search(r"\b(?:the|a|an|its|their)[ \t]+$", text[start:pos], re.I) is not None
+        if lw in _COMPLEMENT_STOP or word[0].islower() and _VERB.fullmatch(lw) and not _NOUN_ENDING.search(lw) and not after_determiner:
             break
         end, words = m.end(), words + 1
         if lw == "concerned":
@@ -278,7 +286,7 @@ def _collective_phrases(text: str, start: int, end: int) -> list[tuple[int, int]
         if complement and complement[0] in ("this", "these", "that", "those", "them", "it", "all", "each", "every"):
             continue  # "governments of all levels" is a phrase the gazetteer knows, or no group
         out.append((m.start(), c_end))
-    for rx in (_PILOT_GOVERNMENTS, _COLLECTIVE_ADJ):
+    for rx in (_PILOT_GOVERNMENTS, _COLLECTIVE_ADJ, _GENERIC_COLLECTIVE):
         for m in rx.finditer(text, start, end):
             out.append((m.start(), m.end()))
     return out

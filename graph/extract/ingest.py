@@ -370,6 +370,10 @@ _TITLE_AUTHORS = re.compile(
 _BODY_GROUP = re.compile(
     rf"\b[Tt]he (?P<n>{patterns.NUMBER}) (?:(?:central|government|state|national|other)\s+)?"
     r"(?:departments|ministries|agencies|bodies|authorities|regulators|organizations|organisations|institutions|commissions)\b")
+# a body named again by its head noun ("the ministry", "the central bank") or a group by its plural ("the ministries")
+_ANAPHOR = re.compile(
+    r"\b[Tt]he\s+(?:(?P<other>other)\s+)?(?:(?P<plural>ministries|departments)|(?P<head>ministry|commission|administration|central\s+bank))\b"
+    r"(?!\s+(?:of|for|on|concerned|at)\b)(?![’']s)")
 _APPROVING = re.compile(r"\b(?:approv\w*|designated|selected|named|confirmed)\b", re.I)
 _STARTING = re.compile(r"\b(?:launch\w*|start\w*|began|begun|begin\w*|kick\w* off|initiat\w*|introduc\w*|rolled out|set up)\b", re.I)
 _PROVINCIAL_UNITS = {"free trade zone", "free trade port", "province"}
@@ -701,7 +705,7 @@ class _Detector:
         many single bodies gives them. A phrase no sentence resolves is left alone."""
         mentions = [m for m in self.gaz.find_mentions(self.text, kinds=("body",))
                     if not self.gaz.bodies[m.slug_or_code].collective and self.gaz.bodies[m.slug_or_code].kind != "media"]
-        out = []
+        out, spans = [], []
         for m in _BODY_GROUP.finditer(self.text):
             n = patterns.number_value(m.group("n"))
             if n < 2:
@@ -711,10 +715,48 @@ class _Detector:
                 slugs = list(dict.fromkeys(b.slug_or_code for b in mentions if sentence.start <= b.start < min(sentence.end, m.start())))
                 if len(slugs) == n:
                     out.append({**_anchor(self.source, Span(m.start(), m.end())), "bodies": slugs})
+                    spans.append((m.start(), m.end()))
                     break
                 if len(slugs) > n:
                     break
+        taken = spans + [(m.start, m.end) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+        out += self._anaphora(mentions, taken)
         return out
+
+    def _anaphora(self, mentions: list, taken: list[tuple[int, int]]) -> list[dict[str, Any]]:
+        """"the ministry", "the commission", "the central bank" for the nearest body named before with that
+        head (the central bank: the People's Bank of China, if named before); "the ministries", "the other
+        departments" for the central departments the nearest earlier sentence names together (two or more;
+        "other": not those named in the phrase's own sentence)."""
+        out = []
+        for m in _ANAPHOR.finditer(self.text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            head = " ".join((m.group("head") or "").lower().split())
+            earlier = [b for b in mentions if b.end <= m.start()]
+            if m.group("plural"):
+                own = next((s for s in self.sentences if s.start <= m.start() < s.end), None)
+                here = {b.slug_or_code for b in mentions if own and own.start <= b.start < own.end}
+                for sentence in reversed([s for s in self.sentences if s.end <= m.start()]):
+                    slugs = list(dict.fromkeys(
+                        b.slug_or_code for b in earlier if sentence.start <= b.start < sentence.end and self._central_department(b.slug_or_code)))
+                    if m.group("other"):
+                        slugs = [s for s in slugs if s not in here]
+                    if len(slugs) >= 2:
+                        out.append({**_anchor(self.source, Span(m.start(), m.end())), "bodies": slugs})
+                        break
+                continue
+            for b in reversed(earlier):
+                body = self.gaz.bodies[b.slug_or_code]
+                if head == "central bank" and b.slug_or_code == "pboc" or head != "central bank" and (
+                        re.search(rf"\b{head}\b", body.name_en, re.I) and not body.jurisdiction):
+                    out.append({**_anchor(self.source, Span(m.start(), m.end())), "bodies": [b.slug_or_code]})
+                    break
+        return out
+
+    def _central_department(self, slug: str) -> bool:
+        body = self.gaz.bodies[slug]
+        return body.kind in ("state", "commission", "government") and not body.jurisdiction and slug != "state-council"
 
     # ---------------------------------------------------------------- title, type, issuer, dates
 

@@ -433,7 +433,8 @@ def find_responsibilities(text: str, sentence: Span, bodies: Sequence[BodyMentio
                 roles.append((role, Span(m.start(), m.end())))
         if any(r not in _WEAK_ROLES for r, _ in roles):
             # read leniently, an explicit "implement" / "carry out" holds beside other roles
-            explicit = _EXPLICIT_IMPLEMENTS.search(text, predicate.start, predicate.end) if lenient else None
+            explicit = next((e for e in _EXPLICIT_IMPLEMENTS.finditer(text, predicate.start, predicate.end)
+                             if e.group()[0].islower()), None) if lenient else None  # "the Notice on Carrying Out ...": a title
             roles = [(r, c) for r, c in roles if r not in _WEAK_ROLES]
             if explicit:
                 roles.append(("implements", Span(explicit.start(), explicit.end())))
@@ -453,7 +454,14 @@ def find_responsibilities(text: str, sentence: Span, bodies: Sequence[BodyMentio
                 if cue_m:
                     cue_span = Span(predicate.start + cue_m.start(), predicate.start + cue_m.end())
                     found.append(ResponsibilityMention(body.slug, "reports-to", sentence, cue_span, other.slug))
-        if not roles and not (lenient and passive):  # "shall be reported ... by X": no modal of X's
+        if lenient:
+            # "agrees to support the construction": what is agreed to is approved, not done by the agent
+            roles = [(r, c) for r, c in roles if r == "approves" or not _AGREED_TO.search(text, max(predicate.start, c.start - 40), c.start)]
+        if lenient and any(r == "issues" for r, _ in roles) and not _DOCUMENT_NOUN.search(text, sentence.start, sentence.end):
+            roles = [(r, c) for r, c in roles if r != "issues"]  # "a currency issued by the central bank": no document
+        speaker = lenient and not passive and _SPEECH_VERB.match(text, predicate.start, predicate.end)
+        if not roles and not (lenient and passive) and not speaker:
+            # "shall be reported ... by X": no modal of X's; "X said the pilots will continue": X's words, not its task
             modal = _MODAL.search(text, predicate.start, predicate.end)
             if modal:
                 roles.append(("implements", Span(modal.start(), modal.end())))
@@ -495,12 +503,20 @@ LENIENT_ROLE_CUES: dict[str, re.Pattern[str]] = {
     "approves": re.compile(r"\b(?:approv\w*|agree(?:s|d)?\b|agree\w* in principle|authoriz\w*|authoris\w*|consent\w*|"
                            r"select(?:s|ed)?\b|designat(?:es|ed)\b)", re.I),
     "supervises": re.compile(r"\b(?:monitor\w*|evaluat\w*|inspect\w*|supervis\w*|tracking|assess\w*|review(?:s|ed|ing)?\b)", re.I),
+    "implements": re.compile(ROLE_CUES["implements"].pattern[:-1] + r"|(?:is|are|was|were|be|being|been)\s+responsible\s+for|carrying\s+out|organi[sz]ing)",
+                             re.I),
     "leads": re.compile(r"\b(?:(?:take|takes|taken|taking|took) (?:the lead|(?:the )?(?:main|overall|primary) responsibility)|"
                         r"lead(?:s|ing)?\b(?!\s+(?:groups?|officials?|cadres?|enterprises?|companies)\b)|led\b|leadership|"
                         r"(?:be|is|are|was|were) in charge)", re.I),
     "coordinates": re.compile(r"\b(?:coordinat\w*|guid(?:e|es|ed|ing|ance)\b)", re.I),
     "issues": re.compile(r"\b(?:issued|jointly issued|released|unveiled|promulgated|published)\b", re.I),
 }
+_AGREED_TO = re.compile(r"\bagree(?:s|d)?\s+(?:in\s+principle\s+)?to\s+$", re.I)
+_SPEECH_VERB = re.compile(r"\s*(?:\([^)]*\)\s*)?,?\s*(?:also\s+|has\s+|have\s+)?(?:said|says|say|stated|states|noted|notes|added|adds|"
+                          r"told|announced|announces|explained|pointed\s+out)\b", re.I)
+_DOCUMENT_NOUN = re.compile(
+    r"\b(?:notice|circular|opinions?|guidelines?|plans?|programmes?|programs?|reply|decision|measures|scheme|documents?|"
+    r"regulations|provisions|approval|outline|rules|announcement|letter|list|catalogue|standards?)\b", re.I)
 _EXPLICIT_IMPLEMENTS = re.compile(r"\b(?:(?<!to be )implement(?:s|ed|ing)?\b(?! plans?\b)|organi[sz]e (?:its|their|the) implementation\b|"
                                   r"(?<!agree to )(?<!agrees to )(?<!agreed to )carr(?:y|ies|ied|ying) out\b"
                                   r"(?!\s+(?:\w+\s+)?(?:evaluations?|monitoring|inspections?|supervision|assessments?|reviews?)\b))", re.I)
