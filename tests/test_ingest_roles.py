@@ -182,3 +182,66 @@ def test_the_other_departments_are_the_central_departments_named_together_before
 def test_no_anaphora_without_a_body_named_before(tmp_path):
     text = "Trial zones for rural credit\n\nThe ministry will supervise the trial zones for rural credit.\n"
     assert _groups(tmp_path, text) == []
+
+
+# --------------------------------------------------------------------------- totals
+
+
+@pytest.mark.parametrize("text, value", [
+    ("The move brings the total number of trial ports in the country to 21.", 21),
+    ("..., bringing the total to 12.", 12),
+    ("The list names 30 cities in total.", 30),
+    ("raising the total number of pilot zones to nine", 9),
+])
+def test_find_totals(text, value):
+    assert [t.value for t in patterns.find_totals(text)] == [value]
+
+
+def test_no_total_without_the_words_of_one():
+    assert patterns.find_totals("The total investment reached 40 billion yuan, up 12 percent.") == []
+
+
+def test_new_zones_and_the_total(tmp_path):
+    from pilotkg.graph.extract.ingest import ingest
+
+    path = tmp_path / "new-trial-ports.txt"
+    path.write_text(
+        "China adds trial ports\n\n"
+        "China will set up five new pilot free trade zones in Hainan, Fujian, Zhejiang, Shandong and Liaoning, "
+        "bringing the total number of pilot free trade zones to 12, the State Council said.\n", encoding="utf-8")
+    result = ingest(path)
+    programme = result.curation["programmes"][0]
+    assert [d["quote"] for d in programme["declared"]] == ["bringing the total number of pilot free trade zones to 12"]
+    [batch] = result.curation["batches"]
+    assert "number" not in batch and [d["quote"] for d in batch["declared"]] == ["five new pilot free trade zones"]
+    values = {(str(p).rsplit("#", 1)[1], int(o)) for s, p, o, _g in result.quads if str(p).endswith("ZoneCount")}
+    assert values == {("declaredZoneCount", 12), ("declaredZoneCount", 5)}
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize("text, end", [
+    ("The trials will run until the end of 2027.", "2027"),
+    ("The pilot lasts through 2026.", "2026"),
+    ("The scheme will be completed by 2030.", "2030"),
+])
+def test_end_years(text, end):
+    [period] = patterns.find_periods(text)
+    assert period.start is None and str(period.end) == end
+
+
+@pytest.mark.parametrize("body, start", [
+    ("The programme, known locally as “Green Farms”, was launched in March 2018 by the Ministry of Agriculture and Rural Affairs.",
+     "2018-03"),
+    ("Since 2017, Gansu and Ningxia have served as rural credit pilot provinces.", "2017"),
+    ("Ningxia became the first rural credit pilot province in May 2017, when the ministry approved its plan.", "2017-05"),
+])
+def test_start_dates_of_the_programme(tmp_path, body, start):
+    from pilotkg.graph.extract.ingest import ingest
+
+    path = tmp_path / "rural-credit.txt"
+    path.write_text(f"Rural credit pilot provinces\n\nChina names new rural credit pilot provinces.\n\n{body}\n", encoding="utf-8")
+    result = ingest(path)
+    starts = {str(o) for s, p, o, _g in result.quads if str(p).endswith("#startDate")}
+    assert starts == {start}

@@ -375,7 +375,11 @@ _ANAPHOR = re.compile(
     r"\b[Tt]he\s+(?:(?P<other>other)\s+)?(?:(?P<plural>ministries|departments)|(?P<head>ministry|commission|administration|central\s+bank))\b"
     r"(?!\s+(?:of|for|on|concerned|at)\b)(?![’']s)")
 _APPROVING = re.compile(r"\b(?:approv\w*|designated|selected|named|confirmed)\b", re.I)
-_STARTING = re.compile(r"\b(?:launch\w*|start\w*|began|begun|begin\w*|kick\w* off|initiat\w*|introduc\w*|rolled out|set up)\b", re.I)
+_STARTING = re.compile(r"\b(?:launch\w*|start\w*|began|begun|begin\w*|kick\w* off|initiat\w*|introduc\w*|rolled out|set up|"
+                       r"became the first)\b", re.I)
+_SINCE_YEAR = re.compile(r"\b[Ss]ince (?:19|20)\d{2}\b")
+# a sentence that opens with the programme named by its kind ("The programme, known as ..., was launched in ...")
+_THE_PROGRAMME = re.compile(r"[\s\"“]*The (?:pilot |demonstration |trial )?(?:programme|program|scheme|initiative|pilots?|trials?)\b")
 _PROVINCIAL_UNITS = {"free trade zone", "free trade port", "province"}
 _PLACE_TYPE_WORDS = frozenset(
     "Province City County District Municipality Autonomous Prefecture League Region New Area Banner Town Township "
@@ -467,6 +471,7 @@ class _Detector:
         self.not_added: list[str] = []
         self.designated: list[tuple[Span, str, str]] = []  # (mention, "zone"|"division", slug or code)
         self.programme_span: Span | None = None
+        self.unnumbered_batch: dict[str, Any] | None = None  # "N new zones, bringing the total to M": the N
         self.programme_id: str | None = None
         self.policy_id = ""
         self.sentences = [s for line in lines(self.text) for s in sentences(self.text, line)]
@@ -666,6 +671,8 @@ class _Detector:
             batches = self._batches()
             if batches:
                 data["batches"] = [entry for entry, _sentences in batches]
+            if self.unnumbered_batch is not None and not batches:
+                data["batches"] = [self.unnumbered_batch]
             zones = self._zone_entries()
             for zone in zones:
                 for entry, sentences in batches:
@@ -1025,7 +1032,10 @@ class _Detector:
             programme["period"] = _anchor(self.source, period.span)
         if period is None or period.start is None:
             # "the first one was launched in Shanghai in 2013", "started pilot programmes ... in April 2020"
-            started = next((d for s in sentences if self._names_programme(s) and _STARTING.search(self.text, s.start, s.end)
+            # also "The programme ... was launched in January 2009", "Since 2015, X and Y have served as ... pilot provinces",
+            # "X became the first ... pilot zone in February 2016"
+            started = next((d for s in sentences if (self._names_programme(s) or _THE_PROGRAMME.match(self.text, s.start))
+                            and (_STARTING.search(self.text, s.start, s.end) or _SINCE_YEAR.search(self.text, s.start, s.end))
                             for d in [self._absolute_date(s)] if d is not None), None)
             if started is not None:
                 programme["started_on"] = _anchor(self.source, started)
@@ -1042,9 +1052,28 @@ class _Detector:
                         f"a second declared count of {count.kind}, not added: “{self.source.quote(count.span)}” "
                         f"[{count.span.start}–{count.span.end}] (kept {seen[count.kind]})"
                     )
+        totals = [t for s in pilot_sentences for t in patterns.find_totals(self.text, s)]
+        if totals:
+            # "six new pilot FTZs ..., bringing the total to 18": the total is the programme's count, the new
+            # ones a batch of their own (not numbered: the text does not say which)
+            total = totals[0]
+            kept = [d for d in declared if self._count_kind(d) != "zones"]
+            new = next((c for s in pilot_sentences if not _BATCH.search(self.text, s.start, s.end)
+                        for c in patterns.find_counts(self.text, s)
+                        if c.kind == "zones" and c.value != total.value and patterns.NEW_COUNT.match(self.text, c.span.start)), None)
+            if new is not None:
+                self.unnumbered_batch = {"id": f"{self.programme_id}-new-zones"[:80], "programme": f"programme/{self.programme_id}",
+                                         "label": f"New zones of the {clean_label(self.source.quote(self.programme_span))}",
+                                         **_anchor(self.source, new.span), "declared": [_anchor(self.source, new.span)]}
+            declared = kept + [_anchor(self.source, total.span)]
         if declared:
             programme["declared"] = declared
         return programme
+
+    def _count_kind(self, anchor: dict[str, Any]) -> str | None:
+        quote = anchor["quote"]
+        counts = patterns.find_counts(quote)
+        return counts[0].kind if counts else None
 
     def _designate(self) -> None:
         """The zones and divisions named as pilot zones in the designating sentences.

@@ -105,7 +105,8 @@ def parse_date(quote: str) -> Literal:
 
 _PERIOD = re.compile(r"\b(?P<start>(?:19|20)\d(?: ?\d)\d?)\s*[—–-]+\s*(?P<end>(?:19|20)\d{2})\b")
 _FROM_TO = re.compile(r"\b(?:from|between) (?P<start>(?:19|20)\d{2}) (?:to|and|through|until) (?P<end>(?:19|20)\d{2})\b")
-_END_BY = re.compile(r"\b(?:completed|concluded|finished|end(?:ed)?) (?:by|in) (?P<end>(?:19|20)\d{2})\b")
+_END_BY = re.compile(r"\b(?:(?:completed|concluded|finished|end(?:ed)?) (?:by|in) |(?:run|runs|last|lasts|continue|continues) "
+                     r"(?:until|till|through) (?:the end of )?)(?P<end>(?:19|20)\d{2})\b")
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,26 @@ def find_counts(text: str, within: Span | None = None) -> list[CountMention]:
         kind = next(k for k in _COUNT_NOUNS if m.group(k))
         found.append(CountMention(Span(m.start(), m.end()), kind, number_value(m.group("n"))))
     return found
+
+
+# A total the text states beside a new batch: "bringing the total to 11", "brings the total number of pilot
+# FTZs in the country to 18", "15 regions in total"
+_TOTAL = re.compile(
+    rf"\b(?:bring(?:s|ing)?|brought|rais(?:es|ing|ed)|tak(?:es|ing)|took|increas(?:es|ing|ed)|expand(?:s|ing|ed))\s+the\s+total"
+    rf"(?:\s+number)?(?:\s+of\s+[^,.;:\n]{{1,60}}?)?\s+to\s+(?P<n>{NUMBER})\b"
+    rf"|\b(?P<n2>{NUMBER})\s+(?:{_COUNT_NOUNS['zones']})\s+in\s+(?:total|all)\b",
+    re.IGNORECASE,
+)
+# a count of new zones added to a programme ("six new pilot free trade zones", "six more pilot regions")
+NEW_COUNT = re.compile(rf"\b{NUMBER}\s+(?:new|more|additional|further)\b", re.I)
+
+
+def find_totals(text: str, within: Span | None = None) -> list[CountMention]:
+    """Totals of zones a text states ("bringing the total number of pilot zones to 21", "15 regions
+    in total"), as counts of zones."""
+    lo, hi = (within.start, within.end) if within else (0, len(text))
+    return [CountMention(Span(m.start(), m.end()), "zones", number_value(m.group("n") or m.group("n2")))
+            for m in _TOTAL.finditer(text, lo, hi)]
 
 
 def parse_count(quote: str) -> CountMention:
