@@ -245,3 +245,27 @@ def test_start_dates_of_the_programme(tmp_path, body, start):
     result = ingest(path)
     starts = {str(o) for s, p, o, _g in result.quads if str(p).endswith("#startDate")}
     assert starts == {start}
+
+
+# --------------------------------------------------------------------------- issuers
+
+
+def _issuers(tmp_path, text: str) -> set[str]:
+    from pilotkg.graph.extract.ingest import ingest
+
+    path = tmp_path / "issuers.txt"
+    path.write_text(text, encoding="utf-8")
+    return {str(o).rsplit("/", 1)[1] for s, p, o, _g in ingest(path).quads if str(p).endswith("#issuedBy")}
+
+
+def test_a_body_in_front_of_its_document_issues_it(tmp_path):
+    text = ("China to add rural credit pilot provinces\n\n"
+            "China will name five rural credit pilot provinces, according to a Ministry of Finance circular made public on Friday.\n")
+    assert _issuers(tmp_path, text) == {"mof"}
+
+
+def test_a_group_that_said_in_a_joint_circular_issues_it(tmp_path):
+    text = ("Rural credit pilot provinces named\n\n"
+            "The Ministry of Finance and the People's Bank of China launched the rural credit pilot provinces in 2019. "
+            "The two departments said in a joint circular that Gansu and Ningxia will be rural credit pilot provinces.\n")
+    assert _issuers(tmp_path, text) == {"mof", "pboc"}

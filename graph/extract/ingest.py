@@ -347,7 +347,7 @@ _NEWS_DATELINE = re.compile(
     r"[\s(\[]*[A-Z][A-Za-z .'’\-]{1,40},\s+(?P<month>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*)\.?\s+"
     r"(?P<day>\d{1,2})\b(?:\s*\([A-Za-z .]{2,30}\))?\s*(?:--|—|–|-)")
 _DOCUMENT_NOUN_PHRASE = re.compile(
-    r"\b(?:a|an|the)\s+(?:(?:new|joint|recent|latest)\s+)?(?P<issuer>(?:[A-Z][\w'’\-]*\s+){1,5}?)?"
+    r"\b(?:a|an|the)\s+(?:(?:new|joint|recent|latest)\s+)?(?P<issuer>(?:[A-Z][\w'’\-]*\s+(?:(?:of|and|for)\s+)?){1,6}?)?"
     r"(?P<noun>(?:joint\s+)?(?:circular|notice|guidelines?|guiding\s+opinions?|opinions?|plan|work\s+plan|"
     r"implementation\s+plan|reply|decision|document|programme))\b")
 _APPROVING_DECISION = re.compile(r"\b(?:approv\w*|agreed|agrees)\b", re.I)
@@ -387,7 +387,10 @@ _PLACE_TYPE_WORDS = frozenset(
 _UNITS_BELOW_PROVINCE = {"city", "county", "district", "town", "village", "park", "base", "site", "enterprise", "unit", "cluster"}
 _PILOT = re.compile(r"\b(?:pilot|demonstration|experimental|free trade|FTZ)", re.I)
 # Verbs that issue a document, and the words for a document
-_ISSUE_CUE = re.compile(r"\b(?:issued|released|unveiled|published|promulgated|printed and distributed|made public)\b", re.I)
+_ISSUE_CUE = re.compile(r"\b(?:issued|released|unveiled|published|promulgated|printed and distributed|made public|"
+                        r"(?:said|stated|announced) in an? (?:joint )?(?:circular|notice|document))\b", re.I)
+# a body named as the author of a document in front of it: "according to a State Council circular made public on Monday"
+_AUTHOR_BEFORE_DOCUMENT = re.compile(r"\s+(?:joint\s+)?(?:circular|notice|document|guidelines?|opinions?|decision|reply)\b", re.I)
 _DOCUMENT_WORD = re.compile(
     r"\b(?:notice|circular|opinions?|guidelines?|guiding opinions|plans?|programmes?|reply|decision|measures|scheme|"
     r"document|regulations|provisions|approval|outline|rules|announcement|letter)\b", re.I)
@@ -713,6 +716,7 @@ class _Detector:
         mentions = [m for m in self.gaz.find_mentions(self.text, kinds=("body",))
                     if not self.gaz.bodies[m.slug_or_code].collective and self.gaz.bodies[m.slug_or_code].kind != "media"]
         out, spans = [], []
+        self._group_spans: list[tuple[Span, list[str]]] = []
         for m in _BODY_GROUP.finditer(self.text):
             n = patterns.number_value(m.group("n"))
             if n < 2:
@@ -723,6 +727,7 @@ class _Detector:
                 if len(slugs) == n:
                     out.append({**_anchor(self.source, Span(m.start(), m.end())), "bodies": slugs})
                     spans.append((m.start(), m.end()))
+                    self._group_spans.append((Span(m.start(), m.end()), slugs))
                     break
                 if len(slugs) > n:
                     break
@@ -751,6 +756,7 @@ class _Detector:
                         slugs = [s for s in slugs if s not in here]
                     if len(slugs) >= 2:
                         out.append({**_anchor(self.source, Span(m.start(), m.end())), "bodies": slugs})
+                        self._group_spans.append((Span(m.start(), m.end()), slugs))
                         break
                 continue
             for b in reversed(earlier):
@@ -758,6 +764,7 @@ class _Detector:
                 if head == "central bank" and b.slug_or_code == "pboc" or head != "central bank" and (
                         re.search(rf"\b{head}\b", body.name_en, re.I) and not body.jurisdiction):
                     out.append({**_anchor(self.source, Span(m.start(), m.end())), "bodies": [b.slug_or_code]})
+                    self._group_spans.append((Span(m.start(), m.end()), [b.slug_or_code]))
                     break
         return out
 
@@ -917,9 +924,18 @@ class _Detector:
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
         bodies = [b for b in bodies if self.gaz.bodies[b.slug].kind != "media"]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(unresolved_bodies)]
+        # "the four ministries", "the ministry": the bodies a phrase names again (see _body_groups)
+        self._body_groups()
+        bodies += [patterns.BodyMention(slug, span) for span, slugs in self._group_spans for slug in slugs]
         out: list[tuple[str, Span]] = []
         for sentence in self._issue_cue_sentences() if sentences is None else sentences:
             in_sentence = [b for b in bodies if b.span in sentence]
+            if cue is _ISSUE_CUE:
+                for b in in_sentence:  # "a State Council circular made public on Monday"
+                    if not b.slug.startswith(UNRESOLVED) and _AUTHOR_BEFORE_DOCUMENT.match(self.text, b.span.end) and \
+                            re.search(r"\b(?:an?|the)\s+$", self.text[max(sentence.start, b.span.start - 6):b.span.start]) and \
+                            b.slug not in [o for o, _ in out]:
+                        out.append((b.slug, sentence))
             for body, predicate in patterns._agent_predicates(self.text, sentence, in_sentence, lenient=True):
                 if body.slug.startswith(UNRESOLVED):
                     continue
