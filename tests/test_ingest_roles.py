@@ -269,3 +269,14 @@ def test_a_group_that_said_in_a_joint_circular_issues_it(tmp_path):
             "The Ministry of Finance and the People's Bank of China launched the rural credit pilot provinces in 2019. "
             "The two departments said in a joint circular that Gansu and Ningxia will be rural credit pilot provinces.\n")
     assert _issuers(tmp_path, text) == {"mof", "pboc"}
+
+
+def test_a_line_that_is_only_a_year_range_is_the_programmes_period(tmp_path):
+    from pilotkg.graph.extract.ingest import ingest
+
+    path = tmp_path / "credit-plan.txt"
+    path.write_text("Plan for the rural credit pilot provinces\n(2022—2026)\n\n"
+                    "Gansu and Ningxia are named rural credit pilot provinces.\n", encoding="utf-8")
+    result = ingest(path)
+    dates = {(str(p).rsplit("#", 1)[1], str(o)) for s, p, o, _g in result.quads if str(p).endswith(("#startDate", "#endDate"))}
+    assert dates == {("startDate", "2022"), ("endDate", "2026")}

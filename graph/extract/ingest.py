@@ -1044,6 +1044,11 @@ class _Detector:
         pilot_sentences = [s for s in sentences if _PILOT.search(self.text, s.start, s.end) or self._names_programme(s)]
         period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)
                        if not _PLAN_PERIOD.search(self.text, max(0, p.span.start - 40), p.span.start)), None)
+        if period is None:
+            # a line that is only a year range ("(2021—2025)" under a title, "2021-2025" under "Pilot period")
+            period = next((p for line in lines(self.text) for p in patterns.find_periods(self.text, line)
+                           if p.start is not None and not self.text[line.start:p.span.start].strip(" \t(（")
+                           and not self.text[p.span.end:line.end].strip(" \t)）.")), None)
         if period:
             programme["period"] = _anchor(self.source, period.span)
         if period is None or period.start is None:
