@@ -191,6 +191,107 @@ _COLLECTIVE = re.compile(
     rf"(?P<what>(?:[Pp]eople['’]s[ \t]+)?governments|(?:[Pp]arty[ \t]+)?committees[ \t]+and[ \t]+governments|"
     rf"(?:(?i:{_FUNC_ANY}))[ \t]+(?:departments|commissions|bureaus|administrations|authorities))(?![A-Za-z])")
 
+# Adjectives of a function, as news names the departments of one level together ("provincial
+# agricultural and rural affairs departments", "municipal environmental protection bureaus").
+_FUNC_ADJECTIVES = (r"agricultural(?:[ \t]+and[ \t]+rural(?:[ \t]+affairs)?)?|environmental(?:[ \t]+protection)?|"
+                    r"ecological[ \t]+and[ \t]+environmental|financial|commercial|educational|industrial[ \t]+and[ \t]+"
+                    r"information[ \t]+technology|housing[ \t]+and[ \t]+urban-rural[ \t]+development|cultural[ \t]+and[ \t]+tourism|"
+                    r"natural[ \t]+resources|science[ \t]+and[ \t]+technology|health|transport(?:ation)?|market[ \t]+regulation")
+_COLLECTIVE_ADJ = re.compile(
+    rf"(?<![A-Za-z\-])(?P<level>[Pp]rovincial(?:-level)?|[Mm]unicipal|[Cc]ounty-level|[Cc]ounty|[Pp]refecture-level|[Ll]ocal)[ \t]+"
+    rf"(?:{_FUNC_ADJECTIVES})[ \t]+(?:departments|bureaus|authorities|administrations)(?![A-Za-z])", re.I)
+# Collective phrases with a complement that says whose or where they are: "the people's governments of
+# the pilot cities", "local governments in the pilot regions", "the member units of the leading group",
+# "the relevant departments of the State Council", "the people's governments of the provinces and
+# municipalities where the pilot regions are located"; and "pilot city governments". The phrase, with
+# its complement, is the body's name (one node per document, as every collective phrase).
+_GROUP_MODIFIER = (r"(?:[Rr]elevant|[Cc]ompetent|[Pp]rovincial(?:-level)?|[Mm]unicipal|[Cc]ity|[Cc]ounty(?:-level)?|"
+                   r"[Pp]refecture(?:-level)?|[Dd]istrict|[Ll]ocal|[Pp]ilot|[Pp]eople['’]s|[Mm]ember|[Mm]anagement|[Aa]dministrative)")
+_COLLECTIVE_OF = re.compile(
+    rf"(?<![A-Za-z\-'’])(?P<head>(?:{_GROUP_MODIFIER}[ \t]+){{0,4}}(?P<noun>[Gg]overnments|[Pp]arty[ \t]+committees[ \t]+and[ \t]+governments|"
+    rf"departments|authorities|units|bodies|committees|bureaus|agencies|organs))[ \t]+(?:of|in)[ \t]+")
+_PILOT_GOVERNMENTS = re.compile(r"(?<![A-Za-z\-])[Pp]ilot[ \t]+(?:city|county|cities'|counties')[ \t]+(?:people['’]s[ \t]+)?governments(?![A-Za-z])")
+# The general collective phrases of policy English: "relevant provinces", "competent authorities", "party
+# organizations at all levels", "regions and departments", "localities" (a gazetteer entry with the same
+# words is the same body: the slug is the phrase's)
+_GENERIC_COLLECTIVE = re.compile(
+    r"(?<![A-Za-z\-])(?:(?:[Rr]elevant|[Cc]ompetent)[ \t]+(?:provinces|regions|departments|organi[sz]ations|units|authorities|agencies|"
+    r"ministries|cities|localities|parties)|(?:[Pp]arty[ \t]+organi[sz]ations|[Pp]arty[ \t]+committees|[Gg]overnments|[Dd]epartments)"
+    r"[ \t]+at[ \t]+all[ \t]+levels|[Rr]egions[ \t]+and[ \t]+departments|[Ll]ocalities)(?![A-Za-z\-])")
+# Words that end the complement of a collective phrase (a verb, a clause, another preposition)
+_COMPLEMENT_STOP = frozenset(
+    """shall will should must may can could would are is were was be been has have had do does did to which who that
+    whose for with under on at by from into through as according while when if after before during shall not also
+    jointly respectively in""".split())
+# a verb of the agents' clauses (patterns' lenient reading) ends it too: "local governments in the pilot regions support ..."
+_VERB = re.compile(r"(?:approv\w+|issu\w+|releas\w+|launch\w*|select\w*|designat\w+|led|lead\w*|take\w*|took|coordinat\w+|guid\w+|"
+                   r"supervis\w+|monitor\w*|evaluat\w+|inspect\w*|support\w*|fund\w*|organi[sz]\w+|announc\w+|unveil\w*|"
+                   r"publish\w*|decid\w+|agree\w*|implement\w*|carr\w+|formulat\w+|establish\w*|provid\w+|report\w*|"
+                   r"promot\w+|encourag\w+|review\w*|assess\w*|said|says|oversee\w*|oversaw|submit\w*|explor\w+|strengthen\w*|"
+                   r"ensur\w+|set|sets|draw\w*|drew|handed|hand|hands|hosted|hosts|work|works|worked|help\w*|continu\w+)")
+_NOUN_ENDING = re.compile(r"(?:ions?|ments?|ers?|ance|ances|ship|ships)$")  # "the coordination group": a noun
+_COMPLEMENT_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d+")
+
+
+def _complement_end(text: str, start: int, limit: int) -> int:
+    """Where the complement of a collective phrase that starts at ``start`` ends: before a verb, a
+    preposition or punctuation; a comma only inside a list of names ("of Nanjing, Suzhou and Wuxi");
+    "where the pilot regions are located" and "concerned" end it with them; "" if it has no noun."""
+    end, pos, words = start, start, 0
+    while words < 14:
+        m = _COMPLEMENT_WORD.match(text, pos)
+        if m is None or m.start() >= limit:
+            break
+        word = m.group()
+        lw = word.lower()
+        if lw == "where":
+            located = re.match(r"where[ \t]+[^,.;:\n]{1,60}?[ \t]+(?:are|is)[ \t]+(?:located|situated)\b", text[pos:limit])
+            if located:
+                end = pos + located.end()
+            break
+        after_determiner = re.search(r"\b(?:the|a|an|its|their)[ \t]+$", text[start:pos], re.I) is not None
+        if lw in _COMPLEMENT_STOP or word[0].islower() and _VERB.fullmatch(lw) and not _NOUN_ENDING.search(lw) and not after_determiner:
+            break
+        end, words = m.end(), words + 1
+        if lw == "concerned":
+            break
+        gap = re.match(r"[ \t]+|,[ \t]+(?=[A-Z]|and\b)", text[m.end():limit])
+        if gap is None:
+            break
+        pos = m.end() + gap.end()
+    # the complement cannot end on a function word
+    while True:
+        tail = re.search(r"(?:[ \t]+|,[ \t]*|^)(?:the|a|an|of|and|or|its|their)$", text[start:end], re.I)
+        if not tail:
+            break
+        end = start + tail.start()
+    return end
+
+
+def _collective_phrases(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of collective phrases with a complement, and of adjectival ones (see above)."""
+    out = []
+    for m in _COLLECTIVE_OF.finditer(text, start, end):
+        modifiers = m.group("head")[: m.start("noun") - m.start("head")].split()
+        if not modifiers and not m.group("noun").lower().endswith("governments"):
+            continue  # "departments of ...": a modifier says they are a group of bodies ("relevant", "member")
+        if modifiers and all(w.lower() == "pilot" for w in modifiers):
+            continue
+        stop = text.find("\n", m.end(), end)
+        stop = end if stop < 0 else stop
+        c_end = _complement_end(text, m.end(), stop)
+        if c_end <= m.end():
+            continue
+        complement = text[m.end():c_end].lower().split()
+        if complement and complement[0] in ("this", "these", "that", "those", "them", "it", "all", "each", "every"):
+            continue  # "governments of all levels" is a phrase the gazetteer knows, or no group
+        out.append((m.start(), c_end))
+    for rx in (_PILOT_GOVERNMENTS, _COLLECTIVE_ADJ, _GENERIC_COLLECTIVE):
+        for m in rx.finditer(text, start, end):
+            out.append((m.start(), m.end()))
+    return out
+
+
 # Words that may open a capitalised run without being part of the place ("The Beijing ...").
 _NOT_PLACE = frozenset("The A An In On At By Of For And To With From This That These Those Its Their Each Every Both All "
                        "According Under As Since After Before During While When Meanwhile Moreover However Recently "
@@ -329,6 +430,9 @@ class BodyFinder:
         for m in _COLLECTIVE.finditer(text, start, end):
             body = _collective(m.group())
             found.setdefault((m.start(), m.end()), FoundBody("collective", body.slug, m.start(), m.end(), m.group(), body))
+        for c_start, c_end in _collective_phrases(text, start, end):
+            body = _collective(text[c_start:c_end])
+            found.setdefault((c_start, c_end), FoundBody("collective", body.slug, c_start, c_end, text[c_start:c_end], body))
         return list(found.values())
 
     def _place(self, m: re.Match[str], side: str, level: str, sentence: str, offset: int):

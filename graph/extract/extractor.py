@@ -154,6 +154,8 @@ class Extractor:
             w = f"{where}.declared[{i}]"
             span = self.cur.span(entry, w)
             counts = patterns.find_counts(self.text, span)
+            if not counts:  # "bringing the total to 11": a total of zones
+                counts = patterns.find_totals(self.text, span)
             if len(counts) != 1:
                 raise self._err(w, f"the quote must state exactly one count of zones, tasks or provinces; found {len(counts)}")
             count = counts[0]
@@ -271,8 +273,9 @@ class Extractor:
         prog = self._ref(self.cur.require(entry, "programme", where), where, {"programme"})
         self.facts.add(node, PK.batchOf, prog, span)
         self.facts.add(prog, PK.hasBatch, node, span)
-        number = self.cur.require(entry, "number", where)
-        self.facts.add(node, PK.batchNumber, Literal(int(number), datatype=XSD.integer), span)
+        number = entry.get("number")  # a batch the text does not number ("six new zones, bringing the total to 18")
+        if number is not None:
+            self.facts.add(node, PK.batchNumber, Literal(int(number), datatype=XSD.integer), span)
         if entry.get("approved_on"):
             value, dspan = self._date(entry["approved_on"], f"{where}.approved_on")
             self.facts.add(node, PK.approvedOn, value, dspan)
@@ -448,7 +451,8 @@ class Extractor:
                 continue  # rejected tasks and objectives (see _rejected)
             rejected.append((self.cur.require(entry, "body", where), self.cur.require(entry, "role", where), self.cur.span(entry, where), where))
         used_rejections: set[str] = set()
-        bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+        bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end), self.gaz.bodies[m.slug_or_code].collective)
+                  for m in self.gaz.find_mentions(self.text, kinds=("body",))]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(self.unresolved_bodies)]
         # a phrase that names several bodies named before ("the three departments"): a mention of each
         for i, group in enumerate(self.cur.mapping("patterns").get("groups") or []):

@@ -347,7 +347,7 @@ _NEWS_DATELINE = re.compile(
     r"[\s(\[]*[A-Z][A-Za-z .'’\-]{1,40},\s+(?P<month>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*)\.?\s+"
     r"(?P<day>\d{1,2})\b(?:\s*\([A-Za-z .]{2,30}\))?\s*(?:--|—|–|-)")
 _DOCUMENT_NOUN_PHRASE = re.compile(
-    r"\b(?:a|an|the)\s+(?:(?:new|joint|recent|latest)\s+)?(?P<issuer>(?:[A-Z][\w'’\-]*\s+){1,5}?)?"
+    r"\b(?:a|an|the)\s+(?:(?:new|joint|recent|latest)\s+)?(?P<issuer>(?:[A-Z][\w'’\-]*\s+(?:(?:of|and|for)\s+)?){1,6}?)?"
     r"(?P<noun>(?:joint\s+)?(?:circular|notice|guidelines?|guiding\s+opinions?|opinions?|plan|work\s+plan|"
     r"implementation\s+plan|reply|decision|document|programme))\b")
 _APPROVING_DECISION = re.compile(r"\b(?:approv\w*|agreed|agrees)\b", re.I)
@@ -370,8 +370,16 @@ _TITLE_AUTHORS = re.compile(
 _BODY_GROUP = re.compile(
     rf"\b[Tt]he (?P<n>{patterns.NUMBER}) (?:(?:central|government|state|national|other)\s+)?"
     r"(?:departments|ministries|agencies|bodies|authorities|regulators|organizations|organisations|institutions|commissions)\b")
+# a body named again by its head noun ("the ministry", "the central bank") or a group by its plural ("the ministries")
+_ANAPHOR = re.compile(
+    r"\b[Tt]he\s+(?:(?P<other>other)\s+)?(?:(?P<plural>ministries|departments)|(?P<head>ministry|commission|administration|central\s+bank))\b"
+    r"(?!\s+(?:of|for|on|concerned|at)\b)(?![’']s)")
 _APPROVING = re.compile(r"\b(?:approv\w*|designated|selected|named|confirmed)\b", re.I)
-_STARTING = re.compile(r"\b(?:launch\w*|start\w*|began|begun|begin\w*|kick\w* off|initiat\w*|introduc\w*|rolled out|set up)\b", re.I)
+_STARTING = re.compile(r"\b(?:launch\w*|start\w*|began|begun|begin\w*|kick\w* off|initiat\w*|introduc\w*|rolled out|set up|"
+                       r"became the first)\b", re.I)
+_SINCE_YEAR = re.compile(r"\b[Ss]ince (?:19|20)\d{2}\b")
+# a sentence that opens with the programme named by its kind ("The programme, known as ..., was launched in ...")
+_THE_PROGRAMME = re.compile(r"[\s\"“]*The (?:pilot |demonstration |trial )?(?:programme|program|scheme|initiative|pilots?|trials?)\b")
 _PROVINCIAL_UNITS = {"free trade zone", "free trade port", "province"}
 _PLACE_TYPE_WORDS = frozenset(
     "Province City County District Municipality Autonomous Prefecture League Region New Area Banner Town Township "
@@ -379,7 +387,10 @@ _PLACE_TYPE_WORDS = frozenset(
 _UNITS_BELOW_PROVINCE = {"city", "county", "district", "town", "village", "park", "base", "site", "enterprise", "unit", "cluster"}
 _PILOT = re.compile(r"\b(?:pilot|demonstration|experimental|free trade|FTZ)", re.I)
 # Verbs that issue a document, and the words for a document
-_ISSUE_CUE = re.compile(r"\b(?:issued|released|unveiled|published|promulgated|printed and distributed|made public)\b", re.I)
+_ISSUE_CUE = re.compile(r"\b(?:issued|released|unveiled|published|promulgated|printed and distributed|made public|"
+                        r"(?:said|stated|announced) in an? (?:joint )?(?:circular|notice|document))\b", re.I)
+# a body named as the author of a document in front of it: "according to a State Council circular made public on Monday"
+_AUTHOR_BEFORE_DOCUMENT = re.compile(r"\s+(?:joint\s+)?(?:circular|notice|document|guidelines?|opinions?|decision|reply)\b", re.I)
 _DOCUMENT_WORD = re.compile(
     r"\b(?:notice|circular|opinions?|guidelines?|guiding opinions|plans?|programmes?|reply|decision|measures|scheme|"
     r"document|regulations|provisions|approval|outline|rules|announcement|letter)\b", re.I)
@@ -463,6 +474,7 @@ class _Detector:
         self.not_added: list[str] = []
         self.designated: list[tuple[Span, str, str]] = []  # (mention, "zone"|"division", slug or code)
         self.programme_span: Span | None = None
+        self.unnumbered_batch: dict[str, Any] | None = None  # "N new zones, bringing the total to M": the N
         self.programme_id: str | None = None
         self.policy_id = ""
         self.sentences = [s for line in lines(self.text) for s in sentences(self.text, line)]
@@ -662,6 +674,8 @@ class _Detector:
             batches = self._batches()
             if batches:
                 data["batches"] = [entry for entry, _sentences in batches]
+            if self.unnumbered_batch is not None and not batches:
+                data["batches"] = [self.unnumbered_batch]
             zones = self._zone_entries()
             for zone in zones:
                 for entry, sentences in batches:
@@ -701,7 +715,8 @@ class _Detector:
         many single bodies gives them. A phrase no sentence resolves is left alone."""
         mentions = [m for m in self.gaz.find_mentions(self.text, kinds=("body",))
                     if not self.gaz.bodies[m.slug_or_code].collective and self.gaz.bodies[m.slug_or_code].kind != "media"]
-        out = []
+        out, spans = [], []
+        self._group_spans: list[tuple[Span, list[str]]] = []
         for m in _BODY_GROUP.finditer(self.text):
             n = patterns.number_value(m.group("n"))
             if n < 2:
@@ -711,10 +726,51 @@ class _Detector:
                 slugs = list(dict.fromkeys(b.slug_or_code for b in mentions if sentence.start <= b.start < min(sentence.end, m.start())))
                 if len(slugs) == n:
                     out.append({**_anchor(self.source, Span(m.start(), m.end())), "bodies": slugs})
+                    spans.append((m.start(), m.end()))
+                    self._group_spans.append((Span(m.start(), m.end()), slugs))
                     break
                 if len(slugs) > n:
                     break
+        taken = spans + [(m.start, m.end) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
+        out += self._anaphora(mentions, taken)
         return out
+
+    def _anaphora(self, mentions: list, taken: list[tuple[int, int]]) -> list[dict[str, Any]]:
+        """"the ministry", "the commission", "the central bank" for the nearest body named before with that
+        head (the central bank: the People's Bank of China, if named before); "the ministries", "the other
+        departments" for the central departments the nearest earlier sentence names together (two or more;
+        "other": not those named in the phrase's own sentence)."""
+        out = []
+        for m in _ANAPHOR.finditer(self.text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            head = " ".join((m.group("head") or "").lower().split())
+            earlier = [b for b in mentions if b.end <= m.start()]
+            if m.group("plural"):
+                own = next((s for s in self.sentences if s.start <= m.start() < s.end), None)
+                here = {b.slug_or_code for b in mentions if own and own.start <= b.start < own.end}
+                for sentence in reversed([s for s in self.sentences if s.end <= m.start()]):
+                    slugs = list(dict.fromkeys(
+                        b.slug_or_code for b in earlier if sentence.start <= b.start < sentence.end and self._central_department(b.slug_or_code)))
+                    if m.group("other"):
+                        slugs = [s for s in slugs if s not in here]
+                    if len(slugs) >= 2:
+                        out.append({**_anchor(self.source, Span(m.start(), m.end())), "bodies": slugs})
+                        self._group_spans.append((Span(m.start(), m.end()), slugs))
+                        break
+                continue
+            for b in reversed(earlier):
+                body = self.gaz.bodies[b.slug_or_code]
+                if head == "central bank" and b.slug_or_code == "pboc" or head != "central bank" and (
+                        re.search(rf"\b{head}\b", body.name_en, re.I) and not body.jurisdiction):
+                    out.append({**_anchor(self.source, Span(m.start(), m.end())), "bodies": [b.slug_or_code]})
+                    self._group_spans.append((Span(m.start(), m.end()), [b.slug_or_code]))
+                    break
+        return out
+
+    def _central_department(self, slug: str) -> bool:
+        body = self.gaz.bodies[slug]
+        return body.kind in ("state", "commission", "government") and not body.jurisdiction and slug != "state-council"
 
     # ---------------------------------------------------------------- title, type, issuer, dates
 
@@ -868,9 +924,18 @@ class _Detector:
         bodies = [patterns.BodyMention(m.slug_or_code, Span(m.start, m.end)) for m in self.gaz.find_mentions(self.text, kinds=("body",))]
         bodies = [b for b in bodies if self.gaz.bodies[b.slug].kind != "media"]
         bodies += [patterns.BodyMention(f"{UNRESOLVED}{i}", span) for i, span in enumerate(unresolved_bodies)]
+        # "the four ministries", "the ministry": the bodies a phrase names again (see _body_groups)
+        self._body_groups()
+        bodies += [patterns.BodyMention(slug, span) for span, slugs in self._group_spans for slug in slugs]
         out: list[tuple[str, Span]] = []
         for sentence in self._issue_cue_sentences() if sentences is None else sentences:
             in_sentence = [b for b in bodies if b.span in sentence]
+            if cue is _ISSUE_CUE:
+                for b in in_sentence:  # "a State Council circular made public on Monday"
+                    if not b.slug.startswith(UNRESOLVED) and _AUTHOR_BEFORE_DOCUMENT.match(self.text, b.span.end) and \
+                            re.search(r"\b(?:an?|the)\s+$", self.text[max(sentence.start, b.span.start - 6):b.span.start]) and \
+                            b.slug not in [o for o, _ in out]:
+                        out.append((b.slug, sentence))
             for body, predicate in patterns._agent_predicates(self.text, sentence, in_sentence, lenient=True):
                 if body.slug.startswith(UNRESOLVED):
                     continue
@@ -979,11 +1044,19 @@ class _Detector:
         pilot_sentences = [s for s in sentences if _PILOT.search(self.text, s.start, s.end) or self._names_programme(s)]
         period = next((p for s in pilot_sentences for p in patterns.find_periods(self.text, s)
                        if not _PLAN_PERIOD.search(self.text, max(0, p.span.start - 40), p.span.start)), None)
+        if period is None:
+            # a line that is only a year range ("(2021—2025)" under a title, "2021-2025" under "Pilot period")
+            period = next((p for line in lines(self.text) for p in patterns.find_periods(self.text, line)
+                           if p.start is not None and not self.text[line.start:p.span.start].strip(" \t(（")
+                           and not self.text[p.span.end:line.end].strip(" \t)）.")), None)
         if period:
             programme["period"] = _anchor(self.source, period.span)
         if period is None or period.start is None:
             # "the first one was launched in Shanghai in 2013", "started pilot programmes ... in April 2020"
-            started = next((d for s in sentences if self._names_programme(s) and _STARTING.search(self.text, s.start, s.end)
+            # also "The programme ... was launched in January 2009", "Since 2015, X and Y have served as ... pilot provinces",
+            # "X became the first ... pilot zone in February 2016"
+            started = next((d for s in sentences if (self._names_programme(s) or _THE_PROGRAMME.match(self.text, s.start))
+                            and (_STARTING.search(self.text, s.start, s.end) or _SINCE_YEAR.search(self.text, s.start, s.end))
                             for d in [self._absolute_date(s)] if d is not None), None)
             if started is not None:
                 programme["started_on"] = _anchor(self.source, started)
@@ -1000,9 +1073,28 @@ class _Detector:
                         f"a second declared count of {count.kind}, not added: “{self.source.quote(count.span)}” "
                         f"[{count.span.start}–{count.span.end}] (kept {seen[count.kind]})"
                     )
+        totals = [t for s in pilot_sentences for t in patterns.find_totals(self.text, s)]
+        if totals:
+            # "six new pilot FTZs ..., bringing the total to 18": the total is the programme's count, the new
+            # ones a batch of their own (not numbered: the text does not say which)
+            total = totals[0]
+            kept = [d for d in declared if self._count_kind(d) != "zones"]
+            new = next((c for s in pilot_sentences if not _BATCH.search(self.text, s.start, s.end)
+                        for c in patterns.find_counts(self.text, s)
+                        if c.kind == "zones" and c.value != total.value and patterns.NEW_COUNT.match(self.text, c.span.start)), None)
+            if new is not None:
+                self.unnumbered_batch = {"id": f"{self.programme_id}-new-zones"[:80], "programme": f"programme/{self.programme_id}",
+                                         "label": f"New zones of the {clean_label(self.source.quote(self.programme_span))}",
+                                         **_anchor(self.source, new.span), "declared": [_anchor(self.source, new.span)]}
+            declared = kept + [_anchor(self.source, total.span)]
         if declared:
             programme["declared"] = declared
         return programme
+
+    def _count_kind(self, anchor: dict[str, Any]) -> str | None:
+        quote = anchor["quote"]
+        counts = patterns.find_counts(quote)
+        return counts[0].kind if counts else None
 
     def _designate(self) -> None:
         """The zones and divisions named as pilot zones in the designating sentences.

@@ -105,7 +105,8 @@ def parse_date(quote: str) -> Literal:
 
 _PERIOD = re.compile(r"\b(?P<start>(?:19|20)\d(?: ?\d)\d?)\s*[—–-]+\s*(?P<end>(?:19|20)\d{2})\b")
 _FROM_TO = re.compile(r"\b(?:from|between) (?P<start>(?:19|20)\d{2}) (?:to|and|through|until) (?P<end>(?:19|20)\d{2})\b")
-_END_BY = re.compile(r"\b(?:completed|concluded|finished|end(?:ed)?) (?:by|in) (?P<end>(?:19|20)\d{2})\b")
+_END_BY = re.compile(r"\b(?:(?:completed|concluded|finished|end(?:ed)?) (?:by|in) |(?:run|runs|last|lasts|continue|continues) "
+                     r"(?:until|till|through) (?:the end of )?)(?P<end>(?:19|20)\d{2})\b")
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,26 @@ def find_counts(text: str, within: Span | None = None) -> list[CountMention]:
         kind = next(k for k in _COUNT_NOUNS if m.group(k))
         found.append(CountMention(Span(m.start(), m.end()), kind, number_value(m.group("n"))))
     return found
+
+
+# A total the text states beside a new batch: "bringing the total to 11", "brings the total number of pilot
+# FTZs in the country to 18", "15 regions in total"
+_TOTAL = re.compile(
+    rf"\b(?:bring(?:s|ing)?|brought|rais(?:es|ing|ed)|tak(?:es|ing)|took|increas(?:es|ing|ed)|expand(?:s|ing|ed))\s+the\s+total"
+    rf"(?:\s+number)?(?:\s+of\s+[^,.;:\n]{{1,60}}?)?\s+to\s+(?P<n>{NUMBER})\b"
+    rf"|\b(?P<n2>{NUMBER})\s+(?:{_COUNT_NOUNS['zones']})\s+in\s+(?:total|all)\b",
+    re.IGNORECASE,
+)
+# a count of new zones added to a programme ("six new pilot free trade zones", "six more pilot regions")
+NEW_COUNT = re.compile(rf"\b{NUMBER}\s+(?:new|more|additional|further)\b", re.I)
+
+
+def find_totals(text: str, within: Span | None = None) -> list[CountMention]:
+    """Totals of zones a text states ("bringing the total number of pilot zones to 21", "15 regions
+    in total"), as counts of zones."""
+    lo, hi = (within.start, within.end) if within else (0, len(text))
+    return [CountMention(Span(m.start(), m.end()), "zones", number_value(m.group("n") or m.group("n2")))
+            for m in _TOTAL.finditer(text, lo, hi)]
 
 
 def parse_count(quote: str) -> CountMention:
@@ -277,6 +298,7 @@ ROLE_CUES: dict[str, re.Pattern[str]] = {
     "supports": re.compile(r"\b(?:support(?:s|ed)?\b|financial guarantee\w*|fund(?:s|ing)\b|policy support)", re.I),
     "issues": re.compile(r"\b(?:issued|jointly issued)\b", re.I),
 }
+_REPORTED_TO = re.compile(r"\b(?:be|been|is|are|was|were)\s+reported\s+to\s+(?:the\s+)?$", re.I)
 _REPORTS_TO = re.compile(r"\breport(?:s|ed|ing)? (?:them |it )?to (?:the )?$", re.I)
 # What may stand between a clause start and its agent, and after the agent before its verb.
 _CLAUSE_LEAD = re.compile(
@@ -296,6 +318,7 @@ class BodyMention:
 
     slug: str
     span: Span
+    collective: bool = False  # a collective phrase ("relevant departments"): the lenient reading lists it less readily
 
 
 @dataclass(frozen=True)
@@ -323,9 +346,15 @@ def _acting_bodies(text: str, sentence: Span, ordered: Sequence[BodyMention], le
         after = text[body.span.end : sentence.end]
         if passive_by.search(before):
             acting.append((body, "passive"))
+        elif lenient and acting and not body.collective and _TOGETHER_WITH.search(before) and any(
+                a.span.end <= body.span.start and h != "passive" for a, h in acting):
+            # "The PBOC, together with the NDRC, will ...", "X, together with 18 departments including A, B and C,
+            # selected ...": named bodies act with the agent ("together with relevant departments" does not)
+            acting.append((body, "listed"))
         elif lenient and acting and acting[-1][0].span == body.span:
             acting.append((body, "listed"))  # one phrase naming several bodies ("the three departments")
         elif acting and acting[-1][0] is ordered[i - 1] and list_join.match(text[ordered[i - 1].span.end : body.span.start]) and not (
+                lenient and body.collective and re.search(r"\bwith\b", text[ordered[i - 1].span.end : body.span.start])) and not (
                 lenient and acting[-1][1] == "passive" and _PREPOSITIONAL_AGENT.search(text[sentence.start : ordered[i - 1].span.start])
                 and not re.match(r"\s*and\s", text[ordered[i - 1].span.end : body.span.start])):
             # ("With the approval of the State Council, the PBOC ... issued": the PBOC is no second approver)
@@ -370,12 +399,28 @@ def _agent_predicates(text: str, sentence: Span, bodies: Sequence[BodyMention], 
             )
             # the clause up to the body, "by" / "in the charge of" included: it may be the cue itself
             predicate = Span(clause_start, body.span.start)
+            prepositional = _PREPOSITIONAL_AGENT.search(text[sentence.start : body.span.start]) if lenient else None
+            if prepositional:  # "under the guidance of X": the phrase is X's whole predicate
+                predicate = Span(sentence.start + prepositional.start(), body.span.start)
+            elif lenient and re.match(r"by\b", text[by_at:], re.I):
+                # "... recommended by X", "were approved by X": the verb right before "by" is X's, not the clause's
+                words = list(re.finditer(r"\S+", text[clause_start:by_at]))
+                if len(words) > 4:
+                    predicate = Span(clause_start + words[-4].start(), body.span.start)
         elif how == "listed":
             predicate = out[-1][1]
         else:
             following = [b.span.start for b, h in acting[k + 1 :] if h == "active" and b.span.start >= body.span.end]
             if lenient and k + 1 < len(acting) and acting[k + 1][1] == "active" and list_join_between(text, body, acting, k):
                 following = following[1:]  # the next agent is listed with this one: they share the verb
+            if lenient:
+                # "X shall implement the tasks under the guidance of Y": the words that bring in a later
+                # passive or prepositional agent are Y's, not X's
+                for b, h in acting[k + 1 :]:
+                    if h == "passive" and b.span.start >= body.span.end:
+                        by = _PASSIVE_BY_LENIENT.search(text[sentence.start : b.span.start])
+                        following.append(sentence.start + by.start())
+                following = sorted(following)
             predicate = Span(body.span.end, following[0] if following else sentence.end)
         out.append((body, predicate))
     return out
@@ -408,14 +453,36 @@ def find_responsibilities(text: str, sentence: Span, bodies: Sequence[BodyMentio
             if m:
                 roles.append((role, Span(m.start(), m.end())))
         if any(r not in _WEAK_ROLES for r, _ in roles):
+            # read leniently, an explicit "implement" / "carry out" holds beside other roles
+            explicit = next((e for e in _EXPLICIT_IMPLEMENTS.finditer(text, predicate.start, predicate.end)
+                             if e.group()[0].islower()), None) if lenient else None  # "the Notice on Carrying Out ...": a title
             roles = [(r, c) for r, c in roles if r not in _WEAK_ROLES]
+            if explicit:
+                roles.append(("implements", Span(explicit.start(), explicit.end())))
+        passive = predicate.end <= body.span.start  # the agent of a passive clause ("... by X"): after its predicate
+        if lenient and passive:
+            # "Major issues shall be reported to the State Council ... by the Ministry of Commerce"
+            clause = Span(sentence.start, body.span.start)
+            for other in in_sentence:
+                if clause.start <= other.span.start and other.span.end <= clause.end and other.slug != body.slug:
+                    cue_m = _REPORTED_TO.search(text[clause.start : other.span.start])
+                    if cue_m and not re.search(r"[,;]", text[other.span.end : body.span.start]):
+                        cue_span = Span(clause.start + cue_m.start(), clause.start + cue_m.end())
+                        found.append(ResponsibilityMention(body.slug, "reports-to", sentence, cue_span, other.slug))
         for other in in_sentence:
             if predicate.start <= other.span.start <= predicate.end and other.span.start > body.span.end:
                 cue_m = _REPORTS_TO.search(text[predicate.start : other.span.start])
                 if cue_m:
                     cue_span = Span(predicate.start + cue_m.start(), predicate.start + cue_m.end())
                     found.append(ResponsibilityMention(body.slug, "reports-to", sentence, cue_span, other.slug))
-        if not roles:
+        if lenient:
+            # "agrees to support the construction": what is agreed to is approved, not done by the agent
+            roles = [(r, c) for r, c in roles if r == "approves" or not _AGREED_TO.search(text, max(predicate.start, c.start - 40), c.start)]
+        if lenient and any(r == "issues" for r, _ in roles) and not _DOCUMENT_NOUN.search(text, sentence.start, sentence.end):
+            roles = [(r, c) for r, c in roles if r != "issues"]  # "a currency issued by the central bank": no document
+        speaker = lenient and not passive and _SPEECH_VERB.match(text, predicate.start, predicate.end)
+        if not roles and not (lenient and passive) and not speaker:
+            # "shall be reported ... by X": no modal of X's; "X said the pilots will continue": X's words, not its task
             modal = _MODAL.search(text, predicate.start, predicate.end)
             if modal:
                 roles.append(("implements", Span(modal.start(), modal.end())))
@@ -427,7 +494,9 @@ def find_responsibilities(text: str, sentence: Span, bodies: Sequence[BodyMentio
 # Lenient reading (ingest): what may follow an agent before or as its verb, and the role cues of news
 # and notices ("under the guidance of", "guide", "be in charge of", "released").
 _VERB_AFTER = re.compile(
-    r"^\s*(?:\([^)]*\)\s*)?(?:,\s*)?(?:(?:has|have|had|should|shall|will|must|is|are|was|were|would|may|can|also|jointly|"
+    r"^\s*(?:\([^)]*\)\s*)?(?:,\s*)?"
+    # an aside between the agent and its verb: "The PBOC, together with the other departments, will ..."
+    r"(?:(?:together|along|jointly)\s+with\b[^;.]*?,\s*)?(?:(?:has|have|had|should|shall|will|must|is|are|was|were|would|may|can|also|jointly|"
     r"recently|officially|further|then|has\s+been|have\s+been)\s+)*"
     r"(?:approv\w+|issu\w+|releas\w+|launch\w*|select\w*|designat\w+|nam\w+|led|lead\w*|take\w*|took|coordinat\w+|"
     r"guid\w+|supervis\w+|monitor\w*|evaluat\w+|inspect\w*|support\w*|fund\w*|organi[sz]\w+|announc\w+|unveil\w*|"
@@ -439,22 +508,39 @@ _LIST_JOIN_LENIENT = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*(?:and\s+)?|\s+and
 # a news dateline ("BEIJING, March 4 (Xinhua) -- The GAC ...") also opens a clause
 _CLAUSE_LEAD_LENIENT = re.compile(
     r"(?:^|[.;:]\s+|,\s+(?:and\s+)?|\bthat\s+|\bwhile\s+|\bwhen\s+|\bSupport\s+|(?:--|—|–)\s*)"
+    # a numbered item of a notice opens a clause too: "(2) The provincial departments shall ...", "3. The ministry ..."
+    r"(?:(?:\(\s*(?:\d{1,2}|[ivxlc]{1,5}|[a-h])\s*\)|(?:\d{1,2}|[IVXLC]{1,5})[.、])\s*)?"
     r"(?:(?:At the same time|In addition|Meanwhile|In principle),\s+)?(?:the\s+|all\s+|The\s+|All\s+)?$"
 )
 _PASSIVE_BY_LENIENT = re.compile(
     r"\b(?:by|in the charge of|(?:with|upon|after)(?: the)? approval (?:of|from)|under the (?:guidance|leadership|supervision|"
     r"coordination) of|approved by)\s+(?:the\s+)?$", re.I)
+_TOGETHER_WITH = re.compile(
+    r"\b(?:together|along|jointly)\s+with\s+(?:[^,;.()]{0,60}?\s+(?:including|such as|namely)\s+)?(?:the\s+)?$", re.I)
 _PREPOSITIONAL_AGENT = re.compile(
     r"\b(?:(?:with|upon|after)(?: the)? approval (?:of|from)|under the (?:guidance|leadership|supervision|coordination) of)\s+(?:the\s+)?$", re.I)
 LENIENT_ROLE_CUES: dict[str, re.Pattern[str]] = {
     **ROLE_CUES,
-    "approves": re.compile(r"\b(?:approv\w*|agree(?:s|d)?\b|agree\w* in principle|authoriz\w*|authoris\w*|consent\w*)", re.I),
+    "approves": re.compile(r"\b(?:approv\w*|agree(?:s|d)?\b|agree\w* in principle|authoriz\w*|authoris\w*|consent\w*|"
+                           r"select(?:s|ed)?\b|designat(?:es|ed)\b)", re.I),
     "supervises": re.compile(r"\b(?:monitor\w*|evaluat\w*|inspect\w*|supervis\w*|tracking|assess\w*|review(?:s|ed|ing)?\b)", re.I),
+    "implements": re.compile(ROLE_CUES["implements"].pattern[:-1] + r"|(?:is|are|was|were|be|being|been)\s+responsible\s+for|carrying\s+out|organi[sz]ing)",
+                             re.I),
     "leads": re.compile(r"\b(?:(?:take|takes|taken|taking|took) (?:the lead|(?:the )?(?:main|overall|primary) responsibility)|"
-                        r"lead(?:s|ing)?\b|led\b|leadership|(?:be|is|are|was|were) in charge)", re.I),
+                        r"lead(?:s|ing)?\b(?!\s+(?:groups?|officials?|cadres?|enterprises?|companies)\b)|led\b|leadership|"
+                        r"(?:be|is|are|was|were) in charge)", re.I),
     "coordinates": re.compile(r"\b(?:coordinat\w*|guid(?:e|es|ed|ing|ance)\b)", re.I),
     "issues": re.compile(r"\b(?:issued|jointly issued|released|unveiled|promulgated|published)\b", re.I),
 }
+_AGREED_TO = re.compile(r"\bagree(?:s|d)?\s+(?:in\s+principle\s+)?to\s+$", re.I)
+_SPEECH_VERB = re.compile(r"\s*(?:\([^)]*\)\s*)?,?\s*(?:also\s+|has\s+|have\s+)?(?:said|says|say|stated|states|noted|notes|added|adds|"
+                          r"told|announced|announces|explained|pointed\s+out)\b", re.I)
+_DOCUMENT_NOUN = re.compile(
+    r"\b(?:notice|circular|opinions?|guidelines?|plans?|programmes?|programs?|reply|decision|measures|scheme|documents?|"
+    r"regulations|provisions|approval|outline|rules|announcement|letter|list|catalogue|standards?)\b", re.I)
+_EXPLICIT_IMPLEMENTS = re.compile(r"\b(?:(?<!to be )implement(?:s|ed|ing)?\b(?! plans?\b)|organi[sz]e (?:its|their|the) implementation\b|"
+                                  r"(?<!agree to )(?<!agrees to )(?<!agreed to )carr(?:y|ies|ied|ying) out\b"
+                                  r"(?!\s+(?:\w+\s+)?(?:evaluations?|monitoring|inspections?|supervision|assessments?|reviews?)\b))", re.I)
 _MODAL = re.compile(r"\b(?:should|shall|are encouraged to|is encouraged to|are permitted to|is permitted to|will)\b", re.I)
 
 
