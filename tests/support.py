@@ -75,3 +75,23 @@ def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
+def wait_for_url(url: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    """Wait until ``url`` answers 200, failing the test (with the end of ``log``) if ``process``
+    exits first or ``seconds`` pass."""
+    import time
+
+    import pytest
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args[0]} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)

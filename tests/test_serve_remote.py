@@ -7,12 +7,11 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 
 import pytest
 import requests
 
-from support import console_script, free_port
+from support import console_script, free_port, wait_for_url
 from pilotkg.graph.store_file import open_store, run_query
 
 ZONES = """SELECT ?zone ?province WHERE {
@@ -20,19 +19,6 @@ ZONES = """SELECT ?zone ?province WHERE {
 } ORDER BY ?zone"""
 
 
-def _wait(url: str, process: subprocess.Popen, log, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"{process.args[0]} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"{url} did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
 
 
 def _stop(process: subprocess.Popen) -> int:
@@ -59,13 +45,13 @@ def remote_served(built, tmp_path_factory):
         ox = subprocess.Popen([oxigraph, "serve", "--location", str(work / "db"), "--bind", f"127.0.0.1:{ox_port}"],
                               stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait(f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", ox, ox_log)
+        wait_for_url(f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", ox, ox_log)
         with open(pk_log, "wb") as out:
             pk = subprocess.Popen([pilotkg, "--data", str(data), "serve", "--port", str(pk_port),
                                    "--store", f"http://127.0.0.1:{ox_port}", "--workers", "1"],
                                   stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
-            _wait(f"http://127.0.0.1:{pk_port}/health", pk, pk_log)
+            wait_for_url(f"http://127.0.0.1:{pk_port}/health", pk, pk_log)
             yield f"http://127.0.0.1:{pk_port}", pk_log
         finally:
             assert _stop(pk) == 0

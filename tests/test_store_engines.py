@@ -19,7 +19,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from support import console_script, free_port
+from support import console_script, free_port, wait_for_url
 from virtuoso_server import Virtuoso
 
 from pilotkg.graph.store_remote import MERGED_GRAPH, RemoteStore
@@ -183,19 +183,6 @@ def test_a_store_loaded_without_the_merged_graph_gets_one(store, loaded):
 # -- pilotkg serve --store over Virtuoso ------------------------------------------------------------
 
 
-def _wait(url: str, process: subprocess.Popen, log, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"pilotkg serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"{url} did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
 
 
 def test_serve_over_virtuoso(virtuoso, built, tmp_path):
@@ -219,7 +206,7 @@ def test_serve_over_virtuoso(virtuoso, built, tmp_path):
              "--store-data", virtuoso.url + "-graph-crud"], stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait(base + "/health", process, log)
+        wait_for_url(base + "/health", process, log, 90)
         health = requests.get(base + "/health", timeout=10).json()
         assert health["store"] == "remote"
         assert health["triples"] == len(built.nquads_path.read_text(encoding="utf-8").splitlines())
