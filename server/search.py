@@ -317,6 +317,9 @@ def parse_query(text: str) -> Query:
     return Query(text, tuple(terms), atoms, "".join(t.text for t in terms), "".join(t.stem for t in terms), pinyin)
 
 
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9]{1,7}")
+ACRONYM_MARK = "\0"  # before an acronym in the lexicon: matched as written in capitals
+_VOWEL = re.compile("[aeiouAEIOU]")  # ... or in lower case if it has no vowel, so is no word (ndrc, not most)
 MAX_NAME_UNITS = 12  # words (or jieba words) of the longest name the lexicon looks for in a query
 MAX_ALTERNATIVES = 24  # names an "any" term tries
 MAX_VARIANTS = 64  # whole-name keys a query with "any" terms ranks as exact
@@ -727,7 +730,8 @@ class SearchIndex:
         names = tuple(dict.fromkeys(n for n in names if name_key(n)))
         self._names[doc] = names
         for name in names:
-            self._lexicon.setdefault(name_key(name), set()).add(doc)
+            acronym = _ACRONYM.fullmatch(name)  # MOST, SAFE: found only as written, in capitals
+            self._lexicon.setdefault(ACRONYM_MARK + name if acronym else name_key(name), set()).add(doc)
             if has_han(name) and not _LATIN.search(name):  # its pinyin, toneless, run together
                 reading = pinyin_fold("".join(lazy_pinyin("".join(_HAN_RUN.findall(name)))))
                 if len(reading) >= 4:
@@ -738,6 +742,9 @@ class SearchIndex:
         together without tone numbers (``zhai ji di``, ``cheng2du1``)."""
         key = _join_units(units)
         found = self._lexicon.get(key)
+        word = units[0][0]
+        if len(units) == 1 and (_ACRONYM.fullmatch(word) or (word.isascii() and not _VOWEL.search(word))):
+            found = (found or set()) | self._lexicon.get(ACRONYM_MARK + word.upper(), set())
         if found or not all(latin for _t, _k, latin in units):
             return found
         return self._lexicon.get("".join(_without_tone_numbers(pinyin_fold(t)) for t, _k, _l in units))

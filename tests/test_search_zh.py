@@ -215,3 +215,26 @@ def test_a_bad_glossary_is_refused_with_the_entry_and_the_reason(terms, message)
 def test_the_glossary_names_the_themes_of_the_ontology(sparql):
     rows = sparql("SELECT ?t WHERE { ?t skos:inScheme pk:ReformThemes }")
     assert {r["t"].value.rsplit("/", 1)[1] for r in rows} == THEMES
+
+
+def test_an_acronym_expands_as_an_acronym_not_as_a_word(index):
+    assert top(index, "ndrc") == top(index, "NDRC")  # no vowel: no English word
+    assert all(t.kind != "any" for t in index.expand(search.parse_query("most")).terms)  # MOST, the ministry
+    assert any(t.kind == "any" for t in index.expand(search.parse_query("MOST")).terms)
+
+
+def test_names_expand_one_another_in_a_crafted_index():
+    index = search.SearchIndex()
+    entries = [("x:term", "Rural homestead", "label"), ("x:term", "宅基地", "zh"),
+               ("x:task", "Reform the homestead system of rural areas", "text"), ("x:other", "宅基地制度改革", "zh")]
+    for iri, text, kind in entries:
+        if not index.documents or index.documents[-1].iri != iri:
+            index.documents.append(search.Document(iri, "/id/" + iri[2:], text, None, "other", ""))
+        index.add(search.analyse(len(index.documents) - 1, kind, kind, text))
+    index.add_names(0, ["Rural homestead", "宅基地", "homestead"])
+    index.freeze()
+    found = {q: {h.document.iri for _g, hits in index.search(q).groups for h in hits}
+             for q in ("宅基地", "homestead", "rural homestead", "zhaijidi")}
+    assert all(hits == {"x:term", "x:task", "x:other"} for hits in found.values()), found
+    first = index.search("宅基地").groups[0][1][0]
+    assert first.document.iri == "x:term" and first.fields[0].kind == "zh", "the Chinese name it matched is shown"
