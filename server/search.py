@@ -469,21 +469,21 @@ class FieldMatch:
         return (TIERS[self.field.kind], self.sub) if len(self.atoms) == all_atoms else (CROSS_FIELD_TIER, 9)
 
 
-def _phrase(query: Query, f: Field) -> bool:
-    """Whether the words of a query of several words (and nothing else) occur one after the other
-    in the field, in order (each as it would match alone); other queries: True."""
+def _phrases(query: Query, f: Field) -> list[tuple[int, int]] | None:
+    """Where the words of a query of several words (and nothing else) occur one after the other in
+    the field, in order (each as it would match alone); None for other queries."""
     if len(query.terms) < 2 or any(t.kind != "word" for t in query.terms) or f.kind == "pinyin":
-        return True
+        return None
     n = len(query.terms)
-    return any(all(_word_matches(t, f.tokens[i + k]) for k, t in enumerate(query.terms))
-               for i in range(len(f.tokens) - n + 1))
+    return [(f.tokens[i].start, f.tokens[i + n - 1].end) for i in range(len(f.tokens) - n + 1)
+            if all(_word_matches(t, f.tokens[i + k]) for k, t in enumerate(query.terms))]
 
 
 def _match_any(term: QueryTerm, f: Field, worth: Callable[[Query], bool]) -> FieldMatch | None:
     """The best match in ``f`` of one of the names of an "any" term, each matched whole (all its
     words in this one field); its ``sub`` is as good as the name matches the field. ``worth``
     says whether a name may occur in the field at all (from the index's tables)."""
-    best = None
+    best, best_order, spans = None, None, []
     for alternative in term.alternatives:
         if not worth(alternative):
             continue
@@ -491,8 +491,15 @@ def _match_any(term: QueryTerm, f: Field, worth: Callable[[Query], bool]) -> Fie
         if found is None or len(found.atoms) < alternative.atoms:
             continue
         found.expanded = alternative is not term.alternatives[0]  # the first is the query's own words
-        if best is None or (found.sub, found.expanded) < (best.sub, best.expanded):
-            best = found
+        phrases = _phrases(alternative, f)
+        if phrases:  # the name as written: only its occurrences are marked
+            found.spans = phrases
+        order = (found.sub, found.expanded, phrases == [])  # a name as written before its words apart
+        if best is None or order < best_order:
+            best, best_order = found, order
+        spans += found.spans
+    if best is not None:
+        best.spans = spans  # every name found is marked
     return best
 
 
