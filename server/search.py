@@ -201,6 +201,19 @@ class Field:
     key: str = ""  # the folded words and Chinese runs, run together: for exact and prefix matches
     stem_key: str = ""
     syllables: tuple[Syllable, ...] = ()
+    vocabulary: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)  # (norm, stem) → tokens
+
+    def __post_init__(self) -> None:
+        if self.tokens and not self.vocabulary:
+            positions: dict[tuple[str, str], list[int]] = {}
+            for i, token in enumerate(self.tokens):
+                positions.setdefault((token.norm, token.stem), []).append(i)
+            self.vocabulary = {k: tuple(v) for k, v in positions.items()}
+
+    def positions(self, term: "QueryTerm") -> list[int]:
+        """The tokens a word term matches (each distinct word of a long text tried once)."""
+        return [i for (norm, norm_stem), at in self.vocabulary.items()
+                if _matches(term.text, term.stem, norm, norm_stem) for i in at]
 
 
 def analyse(doc: int, kind: str, name: str, text: str) -> Field:
@@ -371,9 +384,14 @@ def _without_tone_numbers(word: str) -> str:
 
 
 def _word_matches(term: QueryTerm, token: Token) -> bool:
-    if token.norm.startswith(term.text) or token.stem.startswith(term.text):
+    return _matches(term.text, term.stem, token.norm, token.stem)
+
+
+@lru_cache(maxsize=262144)  # the same words meet again and again: across the names a query tries
+def _matches(text: str, text_stem: str, norm: str, norm_stem: str) -> bool:
+    if norm.startswith(text) or norm_stem.startswith(text):
         return True
-    return term.stem != term.text and token.stem == term.stem
+    return text_stem != text and norm_stem == text_stem
 
 
 def _occurrences(needle: str, haystack: str) -> list[tuple[int, int]]:
@@ -475,8 +493,8 @@ def _phrases(query: Query, f: Field) -> list[tuple[int, int]] | None:
     if len(query.terms) < 2 or any(t.kind != "word" for t in query.terms) or f.kind == "pinyin":
         return None
     n = len(query.terms)
-    return [(f.tokens[i].start, f.tokens[i + n - 1].end) for i in range(len(f.tokens) - n + 1)
-            if all(_word_matches(t, f.tokens[i + k]) for k, t in enumerate(query.terms))]
+    return [(f.tokens[i].start, f.tokens[i + n - 1].end) for i in sorted(f.positions(query.terms[0]))
+            if i + n <= len(f.tokens) and all(_word_matches(t, f.tokens[i + k]) for k, t in enumerate(query.terms[1:], 1))]
 
 
 def _match_any(term: QueryTerm, f: Field, worth: Callable[[Query], bool]) -> FieldMatch | None:
@@ -511,7 +529,7 @@ def _match_field(query: Query, f: Field, worth: Callable[[Query], bool] = lambda
     matched, spans, quality = set(), [], 0
     for t in query.terms:
         if t.kind == "word":
-            found = [(tok.start, tok.end) for tok in f.tokens if _word_matches(t, tok)]
+            found = [(f.tokens[i].start, f.tokens[i].end) for i in f.positions(t)]
             if found:
                 matched |= t.atoms
                 spans.extend(found)
@@ -829,15 +847,16 @@ class SearchIndex:
         for table in (self._words, self._stems, self._pinyin):
             table.freeze()
 
-    def _candidates(self, query: Query, may_hold: dict[int, set[int]] | None = None) -> set[int]:
+    def _candidates(self, query: Query, may_hold: dict[int, set[int]] | None = None, one_field: bool = False) -> set[int]:
         """The fields worth matching: those that may hold some atom of the query, in resources
-        whose fields together may hold every atom (found through the tables, verified later)."""
+        whose fields together may hold every atom (found through the tables, verified later);
+        with ``one_field``, those that may hold every atom themselves."""
         per_atom: dict[int, set[int]] = {atom: set() for atom in range(query.atoms)}
         for t in query.terms:
             if t.kind == "any":
                 for alternative in t.alternatives:
                     per_atom[t.first_atom] |= (may_hold[id(alternative)] if may_hold is not None
-                                               else self._candidates(alternative))
+                                               else self._candidates(alternative, one_field=True))
             elif t.kind == "word":
                 found = self._words.prefixed(t.text) | self._stems.prefixed(t.text)
                 if t.stem != t.text:
@@ -857,6 +876,8 @@ class SearchIndex:
             for t in query.terms:
                 if t.kind == "word":
                     per_atom[t.first_atom] |= together
+        if one_field:
+            return set.intersection(*per_atom.values()) if per_atom else set()
         docs: set[int] | None = None
         for fields in sorted(per_atom.values(), key=len):
             having = {self.fields[fid].doc for fid in fields}
@@ -881,7 +902,7 @@ class SearchIndex:
         may_hold: dict[int, set[int]] = {}  # id of an alternative name → fields that may hold it
         for t in query.terms:
             for alternative in t.alternatives:
-                may_hold[id(alternative)] = self._candidates(alternative)
+                may_hold[id(alternative)] = self._candidates(alternative, one_field=True)
         for fid in self._candidates(query, may_hold):
             found = _match_field(query, self.fields[fid], lambda alt, fid=fid: fid in may_hold[id(alt)])
             if found:
