@@ -24,6 +24,7 @@ from .extract.extractor import Extraction, extract
 from .extract.curation import Curation, CurationError
 from .extract.gazetteer import GazetteerError, load_gazetteer
 from .namespaces import INFERRED_GRAPH, OA, ONTOLOGY_GRAPH, PK
+from .glossary import glossary_quads
 from .rdf import Quad, fact_quads, ontology_quads, reference_quads
 from .rdfio import nquads_lines
 from .reason import DEFAULT_REASONER, InconsistentGraph, Reasoner, close
@@ -111,6 +112,7 @@ def _build(folder: Path | None, progress: Progress, reasoner: Reasoner) -> Build
         quads += fact_quads(extraction.facts)
     zones = set().union(*(e.zones_used for e in extractions))
     quads += reference_quads(gaz, zones)
+    quads += glossary_quads()
     timings["extract"] = time.perf_counter() - t0
 
     check_no_blank_nodes(quads)

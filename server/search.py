@@ -46,9 +46,10 @@ import unicodedata
 import warnings
 import weakref
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Iterable
+from itertools import islice, product
+from typing import Callable, Iterable
 
 from markupsafe import Markup, escape
 
@@ -114,6 +115,8 @@ GROUP_KEYS = tuple(g.key for g in GROUPS)
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 _TOKEN = re.compile(rf"(?P<han>[{HAN}]+)|(?P<word>[^\W_{HAN}]+)")
 _HAS_HAN = re.compile(f"[{HAN}]")
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_LATIN = re.compile(r"[A-Za-z0-9]")
 _TONE_NUMBERS = re.compile(r"[a-z]+(?:[1-5][a-z]+)*[1-5]?")  # syllables with tone numbers; linear to match
 
 _jieba = None
@@ -198,6 +201,19 @@ class Field:
     key: str = ""  # the folded words and Chinese runs, run together: for exact and prefix matches
     stem_key: str = ""
     syllables: tuple[Syllable, ...] = ()
+    vocabulary: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)  # (norm, stem) → tokens
+
+    def __post_init__(self) -> None:
+        if self.tokens and not self.vocabulary:
+            positions: dict[tuple[str, str], list[int]] = {}
+            for i, token in enumerate(self.tokens):
+                positions.setdefault((token.norm, token.stem), []).append(i)
+            self.vocabulary = {k: tuple(v) for k, v in positions.items()}
+
+    def positions(self, term: "QueryTerm") -> list[int]:
+        """The tokens a word term matches (each distinct word of a long text tried once)."""
+        return [i for (norm, norm_stem), at in self.vocabulary.items()
+                if _matches(term.text, term.stem, norm, norm_stem) for i in at]
 
 
 def analyse(doc: int, kind: str, name: str, text: str) -> Field:
@@ -255,11 +271,12 @@ class QueryTerm:
     all at once where the run occurs (or reads as an abbreviation), or word by word, possibly in
     different fields of the resource (四川成都: 四川 in one name, 成都 in another)."""
 
-    kind: str  # "word" or "han"
+    kind: str  # "word", "han", or "any": a name of the glossary or gazetteer and its other names
     text: str
     stem: str
     parts: tuple[str, ...] = ()
     first_atom: int = 0
+    alternatives: tuple["Query", ...] = ()  # "any": each name as a query; one must match in one field
 
     @property
     def atoms(self) -> frozenset[int]:
@@ -274,6 +291,18 @@ class Query:
     key: str
     stem_key: str
     pinyin: str  # the word terms run together, as pinyin is compared ("" when there are none)
+    keys: frozenset[str] = frozenset()  # the keys of a whole name matching the query exactly (key if empty)
+    stem_keys: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            object.__setattr__(self, "keys", frozenset({self.key}))
+        if not self.stem_keys:
+            object.__setattr__(self, "stem_keys", frozenset({self.stem_key}))
+
+    @property
+    def expanded(self) -> bool:
+        return any(t.kind == "any" for t in self.terms)
 
 
 def parse_query(text: str) -> Query:
@@ -301,6 +330,49 @@ def parse_query(text: str) -> Query:
     return Query(text, tuple(terms), atoms, "".join(t.text for t in terms), "".join(t.stem for t in terms), pinyin)
 
 
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9]{1,7}")
+ACRONYM_MARK = "\0"  # before an acronym in the lexicon: matched as written in capitals
+_VOWEL = re.compile("[aeiouAEIOU]")  # ... or in lower case if it has no vowel, so is no word (ndrc, not most)
+MAX_NAME_UNITS = 12  # words (or jieba words) of the longest name the lexicon looks for in a query
+MAX_ALTERNATIVES = 24  # names an "any" term tries
+MAX_VARIANTS = 64  # whole-name keys a query with "any" terms ranks as exact
+
+
+@lru_cache(maxsize=16384)
+def name_key(text: str) -> str:
+    """How a name is looked up: its words folded and stemmed, space-separated, and its runs of
+    Chinese characters as they are (``Farmers' income`` → ``farmer income``)."""
+    return _join_units(_units(text))
+
+
+def _units(text: str) -> list[tuple[str, str, bool]]:
+    """(text, key, is Latin) of each word of ``text``, Chinese runs cut into jieba words."""
+    units = []
+    for match in _TOKEN.finditer(unicodedata.normalize("NFKC", text)):
+        if match.group("han"):
+            run = match.group("han")
+            words = [w for w in segmenter().cut(run) if w.strip()] if len(run) > 1 else [run]
+            units += [(w, w, False) for w in words]
+        else:
+            word = match.group("word")
+            units.append((word, stem(fold(word)), True))
+    return units
+
+
+def _join_units(units) -> str:
+    out = []
+    for k, (_text, key, latin) in enumerate(units):
+        out.append((" " if latin and k and units[k - 1][2] else "") + key)
+    return "".join(out)
+
+
+def _text_of_units(units) -> str:
+    out = []
+    for k, (text, _key, latin) in enumerate(units):
+        out.append((" " if k and (latin or units[k - 1][2]) else "") + text)
+    return "".join(out)
+
+
 def _without_tone_numbers(word: str) -> str:
     """``cheng2du1`` → ``chengdu``; other words unchanged."""
     if _TONE_NUMBERS.fullmatch(word) and any(c.isdigit() for c in word):
@@ -312,9 +384,14 @@ def _without_tone_numbers(word: str) -> str:
 
 
 def _word_matches(term: QueryTerm, token: Token) -> bool:
-    if token.norm.startswith(term.text) or token.stem.startswith(term.text):
+    return _matches(term.text, term.stem, token.norm, token.stem)
+
+
+@lru_cache(maxsize=262144)  # the same words meet again and again: across the names a query tries
+def _matches(text: str, text_stem: str, norm: str, norm_stem: str) -> bool:
+    if norm.startswith(text) or norm_stem.startswith(text):
         return True
-    return term.stem != term.text and token.stem == term.stem
+    return text_stem != text and norm_stem == text_stem
 
 
 def _occurrences(needle: str, haystack: str) -> list[tuple[int, int]]:
@@ -404,18 +481,55 @@ class FieldMatch:
     spans: list[tuple[int, int]]  # in field.text
     syllable_spans: list[tuple[int, int]]  # pinyin fields: the matched syllables, as ranges [i, j)
     sub: int  # how well it matches (0 exact, 1 prefix, 2 and more looser)
+    expanded: bool = False  # matched through another name of a term of the query, not its own words
 
     def rank(self, all_atoms: int) -> tuple[int, int]:
         return (TIERS[self.field.kind], self.sub) if len(self.atoms) == all_atoms else (CROSS_FIELD_TIER, 9)
 
 
-def _match_field(query: Query, f: Field) -> FieldMatch | None:
+def _phrases(query: Query, f: Field) -> list[tuple[int, int]] | None:
+    """Where the words of a query of several words (and nothing else) occur one after the other in
+    the field, in order (each as it would match alone); None for other queries."""
+    if len(query.terms) < 2 or any(t.kind != "word" for t in query.terms) or f.kind == "pinyin":
+        return None
+    n = len(query.terms)
+    return [(f.tokens[i].start, f.tokens[i + n - 1].end) for i in sorted(f.positions(query.terms[0]))
+            if i + n <= len(f.tokens) and all(_word_matches(t, f.tokens[i + k]) for k, t in enumerate(query.terms[1:], 1))]
+
+
+def _match_any(term: QueryTerm, f: Field, worth: Callable[[Query], bool]) -> FieldMatch | None:
+    """The best match in ``f`` of one of the names of an "any" term, each matched whole (all its
+    words in this one field); its ``sub`` is as good as the name matches the field. ``worth``
+    says whether a name may occur in the field at all (from the index's tables)."""
+    best, best_order, spans = None, None, []
+    for alternative in term.alternatives:
+        if not worth(alternative):
+            continue
+        found = _match_field(alternative, f)
+        if found is None or len(found.atoms) < alternative.atoms:
+            continue
+        found.expanded = alternative is not term.alternatives[0]  # the first is the query's own words
+        phrases = _phrases(alternative, f)
+        if phrases:  # the name as written: only its occurrences are marked
+            found.spans = phrases
+        order = (found.sub, found.expanded, phrases == [])  # a name as written before its words apart
+        if best is None or order < best_order:
+            best, best_order = found, order
+        spans += found.spans
+    if best is not None:
+        best.spans = spans  # every name found is marked
+    return best
+
+
+def _match_field(query: Query, f: Field, worth: Callable[[Query], bool] = lambda _q: True) -> FieldMatch | None:
+    if query.expanded:
+        return _match_expanded(query, f, worth)
     if f.kind == "pinyin":
         return _match_pinyin(query, f)
     matched, spans, quality = set(), [], 0
     for t in query.terms:
         if t.kind == "word":
-            found = [(tok.start, tok.end) for tok in f.tokens if _word_matches(t, tok)]
+            found = [(f.tokens[i].start, f.tokens[i].end) for i in f.positions(t)]
             if found:
                 matched |= t.atoms
                 spans.extend(found)
@@ -427,13 +541,48 @@ def _match_field(query: Query, f: Field) -> FieldMatch | None:
                 matched |= result[2]
     if not matched:
         return None
-    if f.key == query.key or f.stem_key == query.stem_key:
-        sub = 0
-    elif f.key.startswith(query.key):
-        sub = 1
+    return FieldMatch(f, frozenset(matched), spans, [], _sub(query, f, quality))
+
+
+def _sub(query: Query, f: Field, quality: int) -> int:
+    if f.key in query.keys or f.stem_key in query.stem_keys:
+        return 0
+    if any(f.key.startswith(key) for key in query.keys):
+        return 1
+    return 2 + quality
+
+
+def _match_expanded(query: Query, f: Field, worth: Callable[[Query], bool]) -> FieldMatch | None:
+    """A query with "any" terms: those match through their names; the others as usual (a query of
+    the remaining terms)."""
+    rest = [t for t in query.terms if t.kind != "any"]
+    matched, spans, syllables, subs, expanded = set(), [], [], [], False
+    if rest:
+        plain = Query(query.text, tuple(rest), query.atoms, query.key, query.stem_key, query.pinyin)
+        found = _match_pinyin(plain, f) if f.kind == "pinyin" else _match_field(plain, f)
+        if found:
+            matched |= found.atoms
+            spans += found.spans
+            syllables += found.syllable_spans
+            subs.append(found.sub)
+    for t in query.terms:
+        if t.kind == "any":
+            found = _match_any(t, f, worth)
+            if found:
+                matched |= t.atoms
+                spans += found.spans
+                syllables += found.syllable_spans
+                subs.append(found.sub)
+                expanded = expanded or found.expanded
+    if not matched:
+        return None
+    if len(query.terms) == 1:
+        sub = subs[0]
+    elif f.kind == "pinyin":
+        sub = max(subs)
     else:
-        sub = 2 + quality
-    return FieldMatch(f, frozenset(matched), spans, [], sub)
+        sub = _sub(query, f, 0) if len(matched) == query.atoms else 3
+    return FieldMatch(f, frozenset(matched), spans, syllables, sub, expanded)
 
 
 def _match_pinyin(query: Query, f: Field) -> FieldMatch | None:
@@ -528,6 +677,7 @@ class Document:
     chinese: str | None
     group: str
     kind_label: str  # what the resource is (the label of its most specific class, or its scheme)
+    policy: "Document | None" = None  # a reform task: the policy it belongs to
 
 
 @dataclass
@@ -594,6 +744,90 @@ class SearchIndex:
         self._stems = _PrefixTable()
         self._pinyin = _PrefixTable()  # readings run together from each syllable to the end of its run
         self._han: dict[str, set[int]] = {}
+        self._lexicon: dict[str, set[int]] = {}  # name key → the named resources (see add_names)
+        self._names: dict[int, tuple[str, ...]] = {}
+
+    def add_names(self, doc: int, names: Iterable[str]) -> None:
+        """Make the names of a resource of the glossary or gazetteer (a term, theme, division,
+        zone or body with names in both languages) expand one another in queries."""
+        from pypinyin import lazy_pinyin
+
+        names = tuple(dict.fromkeys(n for n in names if name_key(n)))
+        self._names[doc] = names
+        for name in names:
+            acronym = _ACRONYM.fullmatch(name)  # MOST, SAFE: found only as written, in capitals
+            self._lexicon.setdefault(ACRONYM_MARK + name if acronym else name_key(name), set()).add(doc)
+            if has_han(name) and not _LATIN.search(name):  # its pinyin, toneless, run together
+                reading = pinyin_fold("".join(lazy_pinyin("".join(_HAN_RUN.findall(name)))))
+                if len(reading) >= 4:
+                    self._lexicon.setdefault(reading, set()).add(doc)
+
+    def _named(self, units: list[tuple[str, str, bool]]) -> set[int] | None:
+        """The resources a run of query words names: as written, or (Latin words) as pinyin run
+        together without tone numbers (``zhai ji di``, ``cheng2du1``)."""
+        key = _join_units(units)
+        found = self._lexicon.get(key)
+        word = units[0][0]
+        if len(units) == 1 and (_ACRONYM.fullmatch(word) or (word.isascii() and not _VOWEL.search(word))):
+            found = (found or set()) | self._lexicon.get(ACRONYM_MARK + word.upper(), set())
+        if found or not all(latin for _t, _k, latin in units):
+            return found
+        return self._lexicon.get("".join(_without_tone_numbers(pinyin_fold(t)) for t, _k, _l in units))
+
+    def expand(self, query: Query) -> Query:
+        """``query`` with each run of its words that is a name in the lexicon (the longest first)
+        replaced by an "any" term: that name or any other name of what it names. Unchanged if
+        none is."""
+        if not self._lexicon:
+            return query
+        units = _units(query.text)
+        pieces: list[tuple[str, set[int] | None]] = []  # (text, named resources) or (text, None)
+        i = 0
+        while i < len(units):
+            for j in range(min(len(units), i + MAX_NAME_UNITS), i, -1):
+                docs = self._named(units[i:j])
+                if docs:
+                    pieces.append((_text_of_units(units[i:j]), docs))
+                    i = j
+                    break
+            else:
+                if pieces and pieces[-1][1] is None:
+                    pieces[-1] = (_text_of_units([*_units(pieces[-1][0]), units[i]]), None)
+                else:
+                    pieces.append((units[i][0], None))
+                i += 1
+        if all(docs is None for _text, docs in pieces):
+            return query
+        terms: list[QueryTerm] = []
+        atoms = 0
+        for text, docs in pieces:
+            if docs is None:
+                for t in parse_query(text).terms:
+                    if any((u.kind, u.text) == (t.kind, t.text) for u in terms):
+                        continue
+                    terms.append(replace(t, first_atom=atoms))
+                    atoms += len(t.atoms)
+                continue
+            names = [text] + [n for d in sorted(docs) for n in self._names[d]]
+            alternatives: dict[str, Query] = {}
+            for name in names:
+                parsed = parse_query(name[:MAX_QUERY_LENGTH])
+                if parsed.terms and len(alternatives) < MAX_ALTERNATIVES:
+                    alternatives.setdefault(name_key(name), parsed)
+            key = name_key(text)
+            if any(t.kind == "any" and t.stem == key for t in terms):
+                continue
+            terms.append(QueryTerm("any", text, key, (), atoms, tuple(alternatives.values())))
+            atoms += 1
+        options = [[(a.key, a.stem_key) for a in t.alternatives] if t.kind == "any" else [(t.text, t.stem)]
+                   for t in terms]
+        variants = list(islice(product(*options), MAX_VARIANTS))
+        words = [t.text for t in terms if t.kind == "word"]
+        pinyin = "".join(_without_tone_numbers(pinyin_fold(w)) for w in words)
+        return Query(query.text, tuple(terms), atoms, "".join(t.text for t in terms),
+                     "".join(t.stem for t in terms), pinyin,
+                     frozenset("".join(k for k, _ in v) for v in variants),
+                     frozenset("".join(st for _, st in v) for v in variants))
 
     def add(self, f: Field) -> None:
         fid = len(self.fields)
@@ -613,12 +847,17 @@ class SearchIndex:
         for table in (self._words, self._stems, self._pinyin):
             table.freeze()
 
-    def _candidates(self, query: Query) -> set[int]:
+    def _candidates(self, query: Query, may_hold: dict[int, set[int]] | None = None, one_field: bool = False) -> set[int]:
         """The fields worth matching: those that may hold some atom of the query, in resources
-        whose fields together may hold every atom (found through the tables, verified later)."""
+        whose fields together may hold every atom (found through the tables, verified later);
+        with ``one_field``, those that may hold every atom themselves."""
         per_atom: dict[int, set[int]] = {atom: set() for atom in range(query.atoms)}
         for t in query.terms:
-            if t.kind == "word":
+            if t.kind == "any":
+                for alternative in t.alternatives:
+                    per_atom[t.first_atom] |= (may_hold[id(alternative)] if may_hold is not None
+                                               else self._candidates(alternative, one_field=True))
+            elif t.kind == "word":
                 found = self._words.prefixed(t.text) | self._stems.prefixed(t.text)
                 if t.stem != t.text:
                     found |= self._stems.exact(t.stem)
@@ -637,6 +876,8 @@ class SearchIndex:
             for t in query.terms:
                 if t.kind == "word":
                     per_atom[t.first_atom] |= together
+        if one_field:
+            return set.intersection(*per_atom.values()) if per_atom else set()
         docs: set[int] | None = None
         for fields in sorted(per_atom.values(), key=len):
             having = {self.fields[fid].doc for fid in fields}
@@ -653,13 +894,17 @@ class SearchIndex:
         """The resources matching every term of ``text``, ranked, grouped by class. Raises
         :class:`QueryTooLong` for an over-long query; a query without words gives no results."""
         started = time.perf_counter()
-        query = parse_query(text)
+        query = self.expand(parse_query(text))
         if not query.terms:
             return Results(query, [], 0, time.perf_counter() - started)
         n_atoms = query.atoms
         by_doc: dict[int, list[FieldMatch]] = {}
-        for fid in self._candidates(query):
-            found = _match_field(query, self.fields[fid])
+        may_hold: dict[int, set[int]] = {}  # id of an alternative name → fields that may hold it
+        for t in query.terms:
+            for alternative in t.alternatives:
+                may_hold[id(alternative)] = self._candidates(alternative, one_field=True)
+        for fid in self._candidates(query, may_hold):
+            found = _match_field(query, self.fields[fid], lambda alt, fid=fid: fid in may_hold[id(alt)])
             if found:
                 by_doc.setdefault(self.fields[fid].doc, []).append(found)
         hits_by_group: dict[str, list[Hit]] = {}
@@ -684,8 +929,10 @@ class SearchIndex:
 
 
 def _fields_to_show(matches: list[FieldMatch], n_atoms: int) -> list[FieldMatch]:
-    """The best field matching every term; else a few fields that together cover the terms."""
-    ordered = sorted(matches, key=lambda m: (m.rank(n_atoms), -len(m.atoms), m.field.text))
+    """The best field matching every term (in the query's own words rather than through another
+    name of a term: 土地 shows the Chinese name it matched, not the English one); else a few
+    fields that together cover the terms."""
+    ordered = sorted(matches, key=lambda m: (len(m.atoms) < n_atoms, m.expanded, m.rank(n_atoms), m.field.text))
     if len(ordered[0].atoms) == n_atoms:
         return [ordered[0]]
     shown, covered = [], frozenset()
@@ -732,6 +979,23 @@ DIVISIONS_QUERY = PREFIXES + """SELECT DISTINCT ?zone ?name WHERE {
   ?division rdfs:label|skos:prefLabel ?name .
   FILTER(isIRI(?zone) && isLiteral(?name))
 }"""
+# The policy each reform task belongs to: the one above it in the task tree; else the one that
+# establishes the programme above it; else the only policy of the text it is taken from.
+POLICY_QUERY = PREFIXES + """SELECT DISTINCT ?task ?policy ?how WHERE {
+  ?task a pk:ReformTask .
+  { ?task pk:taskOf+ ?policy . ?policy a pk:Policy . BIND(0 AS ?how) }
+  UNION { ?task pk:taskOf+ ?programme . ?programme a pk:PilotProgramme ; pk:establishedBy ?policy .
+          ?policy a pk:Policy . BIND(1 AS ?how) }
+  UNION { ?task pk:derivedFrom ?source . ?policy a pk:Policy ; pk:derivedFrom ?source . BIND(2 AS ?how) }
+  FILTER(isIRI(?task) && isIRI(?policy))
+}"""
+GLOSSARY_SCHEME = "https://w3id.org/pilotkg/id/glossary"
+THEME_SCHEME = PK + "ReformThemes"
+LEXICON_GROUPS = {"divisions", "zones", "bodies"}  # besides the concepts of the glossary and themes
+# what a division's name is without its kind (四川省 → 四川, Hejiang County → Hejiang)
+_ZH_DIVISION_SUFFIX = re.compile("(?:省|市|自治区|特别行政区|自治州|自治县|地区|盟|区|县)$")
+_EN_DIVISION_KIND = {"省": "Province", "市": "City", "县": "County", "区": "District"}
+_EN_DIVISION_SUFFIX = re.compile(r"\s+(?:Province|City|District|County|Prefecture|Municipality)$")
 
 def _preferred_label(names: list[tuple[str, str | None, bool]], iri: str) -> tuple[str, str | None]:
     """(display label, Chinese name) from (text, language, is an alias) triples: labels before
@@ -761,10 +1025,19 @@ def build_index(select: Select, generation: int = 0) -> SearchIndex:
     supers: dict[str, set[str]] = {}
     for row in select(SUBCLASS_QUERY):
         supers.setdefault(row["sub"].value, set()).add(row["super"].value)
-    divisions: dict[str, list[str]] = {}  # Chinese names of the divisions a zone covers or lies in
+    divisions: dict[str, list[str]] = {}  # names of the divisions a zone covers or lies in
     for row in select(DIVISIONS_QUERY):
-        if has_han(row["name"].value):
-            divisions.setdefault(row["zone"].value, []).append(row["name"].value)
+        divisions.setdefault(row["zone"].value, []).append(" ".join(row["name"].value.split()))
+    policies: dict[str, tuple[int, str]] = {}  # task → (how found, policy); the last only if one
+    ambiguous: set[tuple[str, int]] = set()
+    for row in select(POLICY_QUERY):
+        task, how, policy = row["task"].value, int(row["how"].value), row["policy"].value
+        known = policies.get(task)
+        if known is None or how < known[0]:
+            policies[task] = (how, policy)
+        elif how == known[0] and policy != known[1]:
+            ambiguous.add((task, how))
+            policies[task] = min(known, (how, policy))
 
     by_subject: dict[str, list[tuple[str, object]]] = {}
     for row in literals:
@@ -789,6 +1062,20 @@ def build_index(select: Select, generation: int = 0) -> SearchIndex:
         kind_label = vocabulary_kind or (class_labels.get(kind, compact(kind)) if kind else "")
         doc_id = len(index.documents)
         index.documents.append(Document(iri, path, label, chinese, group, kind_label))
+        if group in LEXICON_GROUPS or schemes.get(iri) in (GLOSSARY_SCHEME, THEME_SCHEME):
+            texts = [text for text, _lang, _alias in names if "*" not in text]
+            if any(has_han(t) for t in texts) and any(not has_han(t) for t in texts):
+                if group == "divisions":  # 四川省 is also 四川, Sichuan Province and Sichuan
+                    english = [t for t in texts if not has_han(t)]
+                    for t in [t for t in texts if has_han(t)]:
+                        kind = _ZH_DIVISION_SUFFIX.search(t)
+                        texts.append(_ZH_DIVISION_SUFFIX.sub("", t))
+                        if kind and kind.group() in _EN_DIVISION_KIND:
+                            texts += [f"{e} {_EN_DIVISION_KIND[kind.group()]}" for e in english
+                                      if not _EN_DIVISION_SUFFIX.search(e)]
+                    texts += [_EN_DIVISION_SUFFIX.sub("", t) for t in english]
+                    texts = [t for t in texts if len(t) >= 2]
+                index.add_names(doc_id, texts)
         seen: set[tuple[str, str]] = set()
         for p, o in sorted(values, key=lambda v: (v[0], v[1].value)):
             text = " ".join(o.value.split())
@@ -808,6 +1095,10 @@ def build_index(select: Select, generation: int = 0) -> SearchIndex:
                 index.add(pinyin_field(analysed))
         for text in sorted(set(divisions.get(iri, []))):
             index.add(analyse(doc_id, "covers", FIELD_NAMES["covers"], text))
+    by_iri = {d.iri: d for d in index.documents}
+    for task, (how, policy) in policies.items():
+        if task in by_iri and policy in by_iri and (task, how) not in ambiguous:
+            by_iri[task].policy = by_iri[policy]
     index.freeze()
     index.build_seconds = time.perf_counter() - started
     return index

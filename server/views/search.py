@@ -1,5 +1,6 @@
 """``/search?q=``: labels, aliases, Chinese names, pinyin and texts, grouped by class, the
-matches highlighted; ``format=json`` (or ``Accept: application/json``) gives the same hits as JSON."""
+matches highlighted, each reform task with the policy it belongs to; ``format=json`` (or
+``Accept: application/json``) gives the same hits as JSON."""
 
 from __future__ import annotations
 
@@ -93,7 +94,8 @@ def hit_view(hit: Hit) -> dict:
     what matched, and a line for each other matched field."""
     doc = hit.document
     view = {"path": doc.path, "kind": doc.kind_label, "label_html": escape(_truncate(doc.label)),
-            "chinese_html": escape(doc.chinese) if doc.chinese else None, "tags": [], "lines": []}
+            "chinese_html": escape(doc.chinese) if doc.chinese else None, "tags": [], "lines": [],
+            "policy": _policy(doc)}
     for f in hit.fields:
         if f.kind == "label" and f.text == doc.label:
             view["label_html"] = f.html
@@ -110,6 +112,14 @@ def hit_view(hit: Hit) -> dict:
                 line["pinyin_html"] = f.pinyin_html
             view["lines"].append(line)
     return view
+
+
+def _policy(doc) -> dict | None:
+    """The policy a reform task belongs to, as the page and the JSON show it."""
+    policy = doc.policy
+    if policy is None:
+        return None
+    return {"iri": policy.iri, "path": policy.path, "label": policy.label, "chinese": policy.chinese}
 
 
 def _truncate(text: str, limit: int = 240) -> str:
@@ -162,6 +172,7 @@ def _as_json(results: Results) -> dict:
                         "label": hit.document.label,
                         "chinese": hit.document.chinese,
                         "kind": hit.document.kind_label,
+                        **({"policy": _policy(hit.document)} if hit.document.policy else {}),
                         "matches": [
                             {"field": f.name, "text": f.text, "html": str(f.html),
                              **({"pinyin_html": str(f.pinyin_html)} if f.pinyin_html else {})}
