@@ -54,6 +54,12 @@ def iri_value(value: Term) -> str | None:
     return value.value if value is not None and value.is_iri else None
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue (``pybabel extract -k N_``): the browsers keep English,
+    which their JSON gives; the pages translate it where they show it (:mod:`..views.browse`)."""
+    return message
+
+
 @dataclass(frozen=True)
 class Facet:
     """One facet: ``query`` selects ``?item ?value`` pairs; ``convert`` turns a value into its key."""
@@ -64,7 +70,7 @@ class Facet:
     describe: str  # what a value is, for the message about a wrong one
     convert: Callable[[Term], str | None] = iri_value
     order: str = "count"  # "count": most items first; "newest": years, latest first
-    none_label: str = "not stated"
+    none_label: str = N_("not stated")
 
 
 @dataclass(frozen=True)
@@ -106,21 +112,21 @@ def _pairs(where: str) -> str:
 
 ZONES = Browser(
     name="zones",
-    title="Pilot zones",
+    title=N_("Pilot zones"),
     noun="zones",
-    item_title="Zone",
-    intro="Every pilot zone, by the province it lies in, the programme that designated it and the year "
-          "it was designated.",
+    item_title=N_("Zone"),
+    intro=N_("Every pilot zone, by the province it lies in, the programme that designated it and the year "
+             "it was designated."),
     item_class=PK + "PilotZone",
     facets=(
-        Facet("province", "Province",
+        Facet("province", N_("Province"),
               _pairs("?item a pk:PilotZone ; pk:inProvince ?value ."),
               "the IRI of a province-level division that a zone lies in (pk:inProvince)"),
-        Facet("programme", "Programme",
+        Facet("programme", N_("Programme"),
               _pairs("{ ?item a pk:PilotZone ; pk:inProgramme ?value . ?value a pk:PilotProgramme } "
                      "UNION { ?item a pk:PilotZone ; pk:inProgramme ?batch . ?batch pk:batchOf|^pk:hasBatch ?value }"),
               "the IRI of a pilot programme that designated a zone (pk:inProgramme, directly or through a batch)"),
-        Facet("year", "Year designated",
+        Facet("year", N_("Year designated"),
               _pairs("{ ?item a pk:PilotZone ; pk:approvedOn ?value } "
                      "UNION { ?item a pk:PilotZone ; pk:inProgramme ?batch . ?batch a pk:PilotBatch ; pk:approvedOn ?value } "
                      "UNION { ?item a pk:PilotZone ; pk:designatedBy ?policy . ?policy pk:issuedOn ?value }"),
@@ -128,60 +134,60 @@ ZONES = Browser(
               convert=year_of, order="newest"),
     ),
     columns=(
-        Column("province", "Province", "province"),
-        Column("programme", "Programme", "programme"),
-        Column("batch", "Batch", _pairs("?item a pk:PilotZone ; pk:inProgramme ?value . ?value a pk:PilotBatch .")),
-        Column("year", "Designated", "year"),
+        Column("province", N_("Province"), "province"),
+        Column("programme", N_("Programme"), "programme"),
+        Column("batch", N_("Batch"), _pairs("?item a pk:PilotZone ; pk:inProgramme ?value . ?value a pk:PilotBatch .")),
+        Column("year", N_("Designated"), "year"),
     ),
 )
 
 TASKS = Browser(
     name="tasks",
-    title="Reform tasks",
+    title=N_("Reform tasks"),
     noun="tasks",
-    item_title="Task",
-    intro="Every reform task at any depth of the texts, by its theme and by the policy or programme whose "
-          "task tree it belongs to.",
+    item_title=N_("Task"),
+    intro=N_("Every reform task at any depth of the texts, by its theme and by the policy or programme whose "
+             "task tree it belongs to."),
     item_class=PK + "ReformTask",
     facets=(
-        Facet("theme", "Theme",
+        Facet("theme", N_("Theme"),
               _pairs("?item a pk:ReformTask ; pk:theme ?value ."),
               "the IRI of a reform theme given to a task (pk:theme)"),
-        Facet("policy", "Policy or programme",
+        Facet("policy", N_("Policy or programme"),
               _pairs("?item a pk:ReformTask ; pk:taskOf+ ?value . "
                      "{ ?value a pk:Policy } UNION { ?value a pk:PilotProgramme }"),
               "the IRI of the policy or programme at the top of a task tree (pk:taskOf)"),
     ),
     columns=(
-        Column("policy", "Policy or programme", "policy"),
-        Column("theme", "Theme", "theme"),
-        Column("item", "Item", _pairs("?item a pk:ReformTask ; pk:itemNumber ?value ."), kind="number"),
-        Column("text", "Text", _pairs("?item a pk:ReformTask ; pk:taskText ?value ."), kind="excerpt"),
+        Column("policy", N_("Policy or programme"), "policy"),
+        Column("theme", N_("Theme"), "theme"),
+        Column("item", N_("Item"), _pairs("?item a pk:ReformTask ; pk:itemNumber ?value ."), kind="number"),
+        Column("text", N_("Text"), _pairs("?item a pk:ReformTask ; pk:taskText ?value ."), kind="excerpt"),
     ),
 )
 
 BODIES = Browser(
     name="bodies",
-    title="Responsible bodies",
+    title=N_("Responsible bodies"),
     noun="bodies",
-    item_title="Body",
-    intro="Every body that issues a policy or is given a responsibility, by the roles it holds in the "
-          "responsibilities the texts assign (and by its tier of government, where the data states one).",
+    item_title=N_("Body"),
+    intro=N_("Every body that issues a policy or is given a responsibility, by the roles it holds in the "
+             "responsibilities the texts assign (and by its tier of government, where the data states one)."),
     item_class=PK + "ResponsibleBody",
     facets=(
-        Facet("role", "Role",
+        Facet("role", N_("Role"),
               _pairs("?item a pk:ResponsibleBody . ?responsibility pk:body ?item ; pk:role ?value ."),
-              "the IRI of a role a body holds in a responsibility (pk:role)", none_label="no responsibility"),
-        Facet("level", "Level",
+              "the IRI of a role a body holds in a responsibility (pk:role)", none_label=N_("no responsibility")),
+        Facet("level", N_("Level"),
               _pairs("?item a pk:ResponsibleBody ; pk:bodyLevel ?value ."),
               "the IRI of a tier of government (pk:bodyLevel)"),
     ),
     columns=(
-        Column("chinese", "Chinese name",
+        Column("chinese", N_("Chinese name"),
                PREFIXES + "SELECT DISTINCT ?item ?value WHERE { ?item a pk:ResponsibleBody ; "
                           "rdfs:label|skos:prefLabel ?value . FILTER(LANGMATCHES(LANG(?value), 'zh')) }"),
-        Column("role", "Roles", "role"),
-        Column("responsibilities", "Responsibilities",
+        Column("role", N_("Roles"), "role"),
+        Column("responsibilities", N_("Responsibilities"),
                PREFIXES + "SELECT ?item (COUNT(DISTINCT ?responsibility) AS ?value) WHERE { "
                           "?item a pk:ResponsibleBody . ?responsibility pk:body ?item } GROUP BY ?item",
                kind="number", missing="0"),

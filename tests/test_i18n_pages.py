@@ -188,6 +188,17 @@ def test_data_does_not_change_with_the_language(app):
     assert "Content-Language" not in zh_csv.headers
 
 
+def test_the_browse_pages_speak_chinese_and_their_json_stays_english(client):
+    index = client.get(with_lang("/browse", "zh")).get_data(as_text=True)
+    assert "试点区域" in index and "改革任务" in index and "责任机构" in index and "按省份" in index
+    assert "Pilot zones" not in index and "By province" not in index
+    zones = client.get(with_lang("/browse/zones", "zh")).get_data(as_text=True)
+    assert "设立年份" in zones and "未说明" in zones and "Year designated" not in zones
+    for path in ("/browse?format=json", "/browse/zones?format=json"):
+        assert client.get(with_lang(path, "zh")).get_json() == client.get(path).get_json()
+    assert client.get("/browse/zones?format=json").get_json()["title"] == "Pilot zones"
+
+
 def test_the_catalogue_is_complete_and_compiles(tmp_path):
     from babel.messages.pofile import read_po
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, request
+from flask_babel import gettext
 
 from ..facets import BROWSERS, NONE, BadParameter, Browser, Listing, Request, catalogue_for, listing, parse_request
 from ..site import error_page, local_path, not_found_page, page, service
@@ -67,8 +68,16 @@ def browse_index() -> Response:
         cards.append({"name": browser.name, "title": browser.title, "intro": browser.intro,
                       "count": len(catalogue.items), "href": f"/browse/{browser.name}", "facets": facets})
     if fmt == "json":
-        return jsonify({"browsers": cards})
-    return page("browse.html", cards=cards)
+        return jsonify({"browsers": cards})  # in English whatever the page's language
+    return page("browse.html", cards=[_translated_card(card) for card in cards])
+
+
+def _translated_card(card: dict) -> dict:
+    """A card of /browse in the page's language (the browsers' English texts are in the catalogue)."""
+    facets = [{**f, "title": gettext(f["title"]),
+               "top": [{**v, "label": gettext(v["label"]) if v["none"] else v["label"]} for v in f["top"]]}
+              for f in card["facets"]]
+    return {**card, "title": gettext(card["title"]), "intro": gettext(card["intro"]), "facets": facets}
 
 
 @bp.get("/browse/<name>")
@@ -89,7 +98,8 @@ def browse_page(name: str) -> Response:
         return _error(browser, str(err), fmt)
     if fmt == "json":
         return jsonify(_as_json(shown))
-    return page("browse_results.html", browser=browser, **_view(shown))
+    return page("browse_results.html", browser=browser, title=gettext(browser.title), intro=gettext(browser.intro),
+                **_view(shown))
 
 
 def _error(browser: Browser | None, message: str, fmt: str) -> Response:
@@ -111,20 +121,21 @@ def _view(shown: Listing) -> dict:
         values = []
         for v in counts.values:
             href = browse_url(browser, _toggled(req.selection, counts.facet.name, v.key), sort=sort)
-            values.append({"label": v.label, "count": v.count, "selected": v.selected, "none": v.key == NONE,
+            values.append({"label": gettext(v.label) if v.key == NONE else v.label, "count": v.count, "selected": v.selected, "none": v.key == NONE,
                            "value": v.key, "href": href if (v.count or v.selected) else None})
-        facets.append({"name": counts.facet.name, "title": counts.facet.title, "values": values})
+        facets.append({"name": counts.facet.name, "title": gettext(counts.facet.title), "values": values})
     chips = []
     for facet in browser.facets:
         for key in req.selection.get(facet.name, ()):
-            chips.append({"facet": facet.title, "label": catalogue.label(facet, key),
+            label = catalogue.label(facet, key)
+            chips.append({"facet": gettext(facet.title), "label": gettext(label) if key == NONE else label,
                           "href": browse_url(browser, _toggled(req.selection, facet.name, key), sort=sort)})
     headers = []
     for key, title, numeric in [("label", browser.item_title, False)] + [
             (c.key, c.title, c.kind == "number") for c in browser.columns]:
         current = req.sort == key
         next_sort = ("-" + key) if current and not req.descending else key
-        headers.append({"key": key, "title": title, "numeric": numeric,
+        headers.append({"key": key, "title": gettext(title), "numeric": numeric,
                         "aria_sort": ("descending" if req.descending else "ascending") if current else "none",
                         "href": browse_url(browser, req.selection, sort=next_sort)})
     rows = []
