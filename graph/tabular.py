@@ -1,8 +1,9 @@
 """SPARQL results as CSV and TSV that are safe to open in a spreadsheet.
 
 Every CSV or TSV that pilotkg writes (``/sparql``, ``/queries/NAME.csv``,
-``pilotkg query --output csv|tsv``) comes from :func:`write_csv` or
-:func:`write_tsv`, so one rule decides what a spreadsheet may run.
+``/browse/NAME?format=csv``, ``/search?format=csv``, ``pilotkg query --output csv|tsv``)
+comes from :func:`write_csv`, :func:`write_table_csv` or :func:`write_tsv`, so one rule
+decides what a spreadsheet may run.
 
 The rule (OWASP, "CSV Injection"). A spreadsheet reads a cell that starts with
 ``=``, ``+``, ``-`` or ``@`` as a formula, and one that starts with a tab or a
@@ -118,6 +119,16 @@ def write_csv(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     lines = [",".join(csv_cell(v) for v in variables)]
     lines += [",".join(csv_cell(csv_value(t)) for t in row) for row in rows]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def write_table_csv(headers: Sequence[str], rows: Iterable[Sequence[str]], *, bom: bool = False) -> bytes:
+    """A CSV of plain text cells (the browse and search tables), by the same rule as
+    :func:`write_csv`: RFC 4180 quoting, formula-like cells neutralised, CRLF; ``bom`` puts
+    the UTF-8 byte order mark in front (for Excel)."""
+    lines = [",".join(csv_cell(h) for h in headers)]
+    lines += [",".join(csv_cell(cell) for cell in row) for row in rows]
+    body = ("\r\n".join(lines) + "\r\n").encode("utf-8")
+    return UTF8_BOM + body if bom else body
 
 
 def write_tsv(variables: Sequence[str], rows: Iterable[Sequence]) -> bytes:

@@ -22,6 +22,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
+from .negotiation import bom_wanted
 from .search import has_han
 from .site import Select, labels_for, store_select
 from .site import ONTOLOGY_NS, Term, local_path
@@ -321,9 +322,10 @@ class Request:
     descending: bool = False
     page: int = 1
     format: str | None = None
+    bom: bool = False  # format=csv&bom=1: the CSV with a UTF-8 byte order mark (for Excel)
 
 
-GENERAL_PARAMETERS = ("sort", "page", "format")
+GENERAL_PARAMETERS = ("sort", "page", "format", "bom")
 
 
 def parse_request(catalogue: Catalogue, args: Iterable[tuple[str, str]]) -> Request:
@@ -363,9 +365,14 @@ def _example(catalogue: Catalogue, facet: Facet) -> str | None:
 
 def _set_general(request: Request, catalogue: Catalogue, name: str, value: str) -> None:
     if name == "format":
-        if value not in ("html", "json"):
-            raise BadParameter(f"format={value!r} is not offered: use format=json (or html)")
+        if value not in ("html", "json", "csv"):
+            raise BadParameter(f"format={value!r} is not offered: use format=json, csv (or html)")
         request.format = value
+    elif name == "bom":
+        try:
+            request.bom = bom_wanted(value, "csv")
+        except ValueError as err:
+            raise BadParameter(str(err)) from None
     elif name == "sort":
         key = value[1:] if value.startswith("-") else value
         keys = ["label"] + [c.key for c in catalogue.browser.columns]
@@ -412,9 +419,10 @@ def _matches(catalogue: Catalogue, item: str, selection: Mapping[str, list[str]]
     return True
 
 
-def listing(catalogue: Catalogue, request: Request) -> Listing:
-    """Counts per facet value for the current selection, and the page of items it selects.
-    Raises :class:`BadParameter` for a page past the last."""
+def listing(catalogue: Catalogue, request: Request, *, whole: bool = False) -> Listing:
+    """Counts per facet value for the current selection, and the page of items it selects
+    (every item it selects with ``whole``, for the CSV). Raises :class:`BadParameter` for a
+    page past the last."""
     browser = catalogue.browser
     selection = request.selection
     facets = []
@@ -438,6 +446,8 @@ def listing(catalogue: Catalogue, request: Request) -> Listing:
     pages = max(1, math.ceil(len(matching) / PAGE_SIZE))
     if request.page > pages:
         raise BadParameter(f"page={request.page} is past the last page ({pages}) of this selection")
+    if whole:
+        return Listing(catalogue, request, facets, matching, len(matching), pages)
     start = (request.page - 1) * PAGE_SIZE
     return Listing(catalogue, request, facets, matching[start:start + PAGE_SIZE], len(matching), pages)
 

@@ -187,7 +187,7 @@ def test_example_query_csv_downloads_are_neutralised(client, evil_examples):
     assert csv_column(response.data) == ["'" + t for t in DANGEROUS] + NUMBERS
     excel = client.get("/queries/labels.csv?bom=1")
     assert excel.status_code == 200 and excel.data == BOM + response.data
-    assert excel.headers["Content-Disposition"] == 'attachment; filename="labels.csv"'
+    assert excel.headers["Content-Disposition"] == 'attachment; filename="pilotkg-labels.csv"'
 
 
 def test_example_query_csv_for_excel_keeps_chinese(client):

@@ -554,7 +554,7 @@ def test_downloads_have_the_rows_of_the_page(site):
 
     csv = site.get(page.href("download-csv"))
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
-    assert csv.headers["Content-Disposition"] == 'attachment; filename="zones-in-province.csv"'
+    assert csv.headers["Content-Disposition"] == 'attachment; filename="pilotkg-zones-in-province-province-510000.csv"'
     lines = csv.get_data(as_text=True).strip().splitlines()
     assert lines[0].split(",")[:2] == ["zone", "zoneLabel"]  # downloads keep the label columns
     assert len(lines) - 1 == len(page.rows)
@@ -562,7 +562,7 @@ def test_downloads_have_the_rows_of_the_page(site):
 
     data = site.get(page.href("download-json"))
     assert data.status_code == 200 and data.mimetype == "application/sparql-results+json"
-    assert data.headers["Content-Disposition"] == 'attachment; filename="zones-in-province.json"'
+    assert data.headers["Content-Disposition"] == 'attachment; filename="pilotkg-zones-in-province-province-510000.json"'
     bindings = data.get_json()["results"]["bindings"]
     assert len(bindings) == len(page.rows)
     assert {b["zone"]["value"] for b in bindings} == {ID + h[len("/id/"):] for h in zone_links(page)}

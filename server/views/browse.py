@@ -1,5 +1,7 @@
 """``/browse``: zones, tasks and bodies with facets and counts (data in :mod:`..facets`);
-``format=json`` (or ``Accept: application/json``) gives the same page as JSON."""
+``format=json`` (or ``Accept: application/json``) gives the same page as JSON, and
+``format=csv`` (``&bom=1`` for Excel) every row of the selection in its sort order as a
+spreadsheet-safe CSV, with English headers and the IRIs in columns of their own."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext
 
+from ..exports import csv_download, parameter_parts
 from ..facets import BROWSERS, NONE, BadParameter, Browser, Listing, Request, catalogue_for, listing, parse_request
 from ..site import error_page, local_path, not_found_page, page, service
 from .search import response_format
@@ -87,15 +90,19 @@ def browse_page(name: str) -> Response:
         return not_found_page(f"There is no browser called {name!r}; the browsers are "
                               + ", ".join(f"/browse/{b}" for b in BROWSERS) + ".")
     try:
-        fmt = response_format(request.args)
+        fmt = response_format(request.args, offered=("html", "json", "csv"))
     except ValueError as err:
         return _error(browser, str(err), "html")
     catalogue = catalogue_for(service(), browser)
     try:
         req = parse_request(catalogue, request.args.items(multi=True))
-        shown = listing(catalogue, req)
+        if req.bom and fmt != "csv":
+            raise BadParameter("bom=1 is for the CSV (format=csv), which Excel then opens as UTF-8")
+        shown = listing(catalogue, req, whole=fmt == "csv")
     except BadParameter as err:
         return _error(browser, str(err), fmt)
+    if fmt == "csv":
+        return _as_csv(shown)
     if fmt == "json":
         return jsonify(_as_json(shown))
     return page("browse_results.html", browser=browser, title=gettext(browser.title), intro=gettext(browser.intro),
@@ -103,6 +110,8 @@ def browse_page(name: str) -> Response:
 
 
 def _error(browser: Browser | None, message: str, fmt: str) -> Response:
+    if fmt == "csv":
+        return Response(message + "\n", status=400, mimetype="text/plain")
     if fmt == "json":
         response = jsonify({"error": message})
         response.status_code = 400
@@ -155,7 +164,9 @@ def _view(shown: Listing) -> dict:
         }
     json_url = browse_url(browser, req.selection, sort=sort, page_number=req.page)
     json_url += ("&" if "?" in json_url else "?") + "format=json"
-    return {"facets": facets, "chips": chips, "headers": headers, "rows": rows, "total": shown.total,
+    csv_url = browse_url(browser, req.selection, sort=sort)
+    csv_url += ("&" if "?" in csv_url else "?") + "format=csv"
+    return {"csv_url": csv_url, "csv_excel_url": csv_url + "&bom=1","facets": facets, "chips": chips, "headers": headers, "rows": rows, "total": shown.total,
             "all_count": len(catalogue.items), "pager": pager, "json_url": json_url,
             "clear_url": browse_url(browser, {}, sort=sort)}
 
@@ -185,6 +196,37 @@ def _as_json(shown: Listing) -> dict:
             for item in shown.items
         ],
     }
+
+
+MULTIPLE = " | "  # between the values of one cell in the CSV
+
+
+def _as_csv(shown: Listing) -> Response:
+    """Every row of the selection, in its order: the item's label and IRI, then each column as
+    shown (values joined by `` | ``) and, for a column of links, the IRIs in a column beside it."""
+    catalogue, req, browser = shown.catalogue, shown.request, shown.catalogue.browser
+    linked = {c.key for c in browser.columns
+              if any(cell.iri for cells in catalogue.cells[c.key].values() for cell in cells)}
+    headers = [browser.item_title, "IRI"]
+    for column in browser.columns:
+        headers.append(column.title)
+        if column.key in linked:
+            headers.append(f"{column.title} IRI")
+    rows = []
+    for item in shown.items:
+        row = [catalogue.labels.get(item, item), item]
+        for column in browser.columns:
+            cells = catalogue.cells[column.key][item]
+            row.append(MULTIPLE.join(c.text for c in cells))
+            if column.key in linked:
+                row.append(MULTIPLE.join(c.iri or "" for c in cells))
+        rows.append(row)
+    pairs = [(f.name, v) for f in browser.facets for v in req.selection.get(f.name, ())]
+    sort = _sort_param(req)
+    if sort != "label":
+        pairs.append(("sort", sort))
+    return csv_download(headers, rows, [browser.name, *parameter_parts(pairs)], bom=req.bom,
+                        extra_headers={"X-Pilotkg-Rows": str(len(rows))})
 
 
 def _cell_json(cell) -> dict | str | float:

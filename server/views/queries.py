@@ -28,6 +28,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from pilotkg.graph.resources import queries_dir
 
+from ..exports import content_disposition, parameter_parts
 from ..examples import ExampleQuery, ExampleQueryError, OptionSource, ParamState, load_examples, resolve
 from ..negotiation import BOM_FORMATS, bom_wanted, parse_accept, wants_html
 from ..results import with_bom
@@ -278,7 +279,9 @@ def _download(query: ExampleQuery, filled: str, fmt: str, states: list[ParamStat
         return _plain(failure[0], failure[1], **headers)
     body = with_bom(outcome.body) if bom else outcome.body
     return Response(body, status=200, content_type=DOWNLOADS[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{query.name}.{fmt}"',
+        # the parameters in force name the file: pilotkg-zones-in-province-province-510000.csv
+        "Content-Disposition": content_disposition(
+            [query.name, *parameter_parts((st.name, st.value) for st in states if st.value)], fmt),
         "X-Pilotkg-Rows": str(outcome.rows),
         "X-Pilotkg-Truncated": "true" if outcome.truncated else "false",
     })

@@ -1,33 +1,38 @@
 """``/search?q=``: labels, aliases, Chinese names, pinyin and texts, grouped by class, the
 matches highlighted, each reform task with the policy it belongs to; ``format=json`` (or
-``Accept: application/json``) gives the same hits as JSON."""
+``Accept: application/json``) gives the same hits as JSON, ``format=csv`` (``&bom=1`` for
+Excel) one spreadsheet-safe CSV row per hit."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 from markupsafe import escape
 
-from ..negotiation import parse_accept, wants_html
+from ..exports import csv_download
+from ..negotiation import bom_wanted, parse_accept, wants_html
 from ..search import GROUPS, GROUP_KEYS, MAX_QUERY_LENGTH, Hit, QueryTooLong, Results, has_han, index_for
 from ..site import page, service
 
 bp = Blueprint("search", __name__)
 
 HITS_PER_GROUP = 50  # on the page; the JSON and ``group=KEY`` give every hit
-PARAMETERS = ("q", "format", "group")
+PARAMETERS = ("q", "format", "group", "bom")
+FORMATS = ("html", "json", "csv")
 
 
 class BadSearch(ValueError):
     pass
 
 
-def response_format(args) -> str:
-    """``json`` or ``html``: the ``format`` parameter, else what the Accept header prefers (a
-    browser gets HTML; a client asking for application/json, JSON). Raises ValueError."""
+def response_format(args, offered: tuple[str, ...] = ("html", "json")) -> str:
+    """``json`` or ``html`` (or another of ``offered``): the ``format`` parameter, else what the
+    Accept header prefers (a browser gets HTML; a client asking for application/json, JSON).
+    Raises ValueError."""
     fmt = args.get("format")
     if fmt is not None:
-        if fmt not in ("html", "json"):
-            raise ValueError(f"format={fmt!r} is not offered: use format=json (or html)")
+        if fmt not in offered:
+            others = [f for f in offered if f != "html"]
+            raise ValueError(f"format={fmt!r} is not offered: use format=" + ", ".join(others) + " (or html)")
         return fmt
     accept = request.headers.get("Accept")
     if wants_html(accept):
@@ -40,9 +45,16 @@ def _check(args) -> None:
     for name in args:
         if name not in PARAMETERS:
             raise BadSearch(f"unknown parameter {name!r}: /search takes q (the words to find), "
-                            "group (one of " + ", ".join(GROUP_KEYS) + ") and format (json or html)")
+                            "group (one of " + ", ".join(GROUP_KEYS) + "), format (json, csv or html) "
+                            "and bom (bom=1 with format=csv, for Excel)")
         if len(args.getlist(name)) > 1:
             raise BadSearch(f"the parameter {name!r} is given more than once")
+    try:
+        bom = bom_wanted(args.get("bom"), "csv")
+    except ValueError as err:
+        raise BadSearch(str(err)) from None
+    if bom and args.get("format") != "csv":
+        raise BadSearch("bom=1 is for the CSV (format=csv), which Excel then opens as UTF-8")
     group = args.get("group")
     if group is not None and group not in GROUP_KEYS:
         raise BadSearch(f"group={group!r} is not a group of results: use one of " + ", ".join(GROUP_KEYS))
@@ -56,7 +68,7 @@ def search_page() -> Response:
     args = request.args
     q = args.get("q", "")
     try:
-        fmt = response_format(args)
+        fmt = response_format(args, FORMATS)
     except ValueError as err:
         return _error(str(err), q, "html")
     try:
@@ -66,6 +78,8 @@ def search_page() -> Response:
     group = args.get("group")
     index = index_for(service())
     if not q.strip():
+        if fmt == "csv":
+            return _as_csv(q, group, [])
         if fmt == "json":
             return jsonify({"query": q, "total": 0, "groups": []})
         return page("search.html", query="", search_q="", examples=_examples(index), results=None)
@@ -76,6 +90,8 @@ def search_page() -> Response:
     if group:
         results.groups = [(g, hits) for g, hits in results.groups if g.key == group]
         results.total = sum(len(hits) for _, hits in results.groups)
+    if fmt == "csv":
+        return _as_csv(q, group, results.groups)
     if fmt == "json":
         return jsonify(_as_json(results))
     per_group = None if group else HITS_PER_GROUP
@@ -130,6 +146,8 @@ def _truncate(text: str, limit: int = 240) -> str:
 
 
 def _error(message: str, q: str, fmt: str) -> Response:
+    if fmt == "csv":
+        return Response(message + "\n", status=400, mimetype="text/plain")
     if fmt == "json":
         response = jsonify({"error": message})
         response.status_code = 400
@@ -152,6 +170,24 @@ def _examples(index) -> list[tuple[str, str]]:
         reading = " ".join(s.toned for s in chinese.syllables[:4])
         examples.append((reading, "pinyin, with or without tone marks and spaces"))
     return examples
+
+
+CSV_HEADERS = ("Group", "Label", "Chinese name", "Kind", "IRI", "Policy", "Policy IRI", "Matched in")
+
+
+def _as_csv(q: str, group: str | None, groups) -> Response:
+    """One row per hit, the groups in the JSON's order; English headers whatever the page's language."""
+    order = {g.key: n for n, g in enumerate(GROUPS)}
+    rows = []
+    for grp, hits in sorted(groups, key=lambda gh: order[gh[0].key]):
+        for hit in hits:
+            doc, policy = hit.document, hit.document.policy
+            matched = list(dict.fromkeys(f.name for f in hit.fields))
+            rows.append([grp.title, doc.label, doc.chinese or "", doc.kind_label or "", doc.iri,
+                         policy.label if policy else "", policy.iri if policy else "", " | ".join(matched)])
+    parts = ["search", q] + (["group", group] if group else [])
+    return csv_download(CSV_HEADERS, rows, parts, bom=bom_wanted(request.args.get("bom"), "csv"),
+                        extra_headers={"X-Pilotkg-Rows": str(len(rows))})
 
 
 def _as_json(results: Results) -> dict:
