@@ -159,3 +159,25 @@ def test_example_query_downloads_carry_their_parameters(site):
     assert response.status_code == 200 and response.data.startswith(UTF8_BOM)
     assert response.headers["Content-Disposition"] == \
         'attachment; filename="pilotkg-zones-in-province-province-510000.csv"'
+
+
+# --- resource pages' facts --------------------------------------------------------------------------
+
+
+def test_resource_facts_as_csv(site):
+    zone = site.get(f"/browse/zones?province={quote(SICHUAN)}&format=json").get_json()["results"][0]
+    html = site.get(zone["path"]).get_data(as_text=True)
+    assert f'id="export-csv" href="{zone["path"]}.csv"' in html
+    response = site.get(zone["path"] + ".csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    stem = zone["path"][len("/id/"):].replace("/", "-").lower()
+    assert response.headers["Content-Disposition"] == f'attachment; filename="pilotkg-{stem}-facts.csv"'
+    rows = rows_of(response.data)
+    assert rows[0][:4] == ["Property", "Property IRI", "Value", "Value IRI"]
+    facts = {(r[1], r[3]) for r in rows[1:]}
+    assert ("https://w3id.org/pilotkg/ontology#inProvince", SICHUAN) in facts
+    turtle = site.get(zone["path"] + ".nt").get_data(as_text=True)
+    subject_lines = [line for line in turtle.splitlines() if line.startswith(f"<{zone['iri']}> ")]
+    assert len(rows) - 1 == len({line for line in subject_lines})
+    assert site.get(zone["path"] + ".csv?bom=1").data == UTF8_BOM + response.data
+    assert site.get(zone["path"] + ".csv?bom=2").status_code == 400

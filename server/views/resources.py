@@ -8,6 +8,9 @@ JSON-LD, N-Triples, N-Quads, TriG or RDF/XML; an ``Accept`` nothing fits gets
 quad forms keep the graph names) and its evidence nodes with their selectors.
 An IRI no triple mentions is 404. A named graph's IRI (``/id/graph/…``)
 dereferences to a summary page, its RDF forms to the graph's content.
+
+``.csv`` (``.csv?bom=1`` for Excel) gives the resource's facts as a spreadsheet-safe table:
+one row per property and value, labels beside IRIs, and whether the fact is only inferred.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from ..describe import (describe, description_quads, graph_quads, graph_summary, is_named_graph, serialize_quads,
+from ..describe import (Description, describe, description_quads, graph_quads, graph_summary, is_named_graph, serialize_quads,
                         source_counts)
-from ..negotiation import CANONICAL_MEDIA, GRAPH_TYPES, NotAcceptable, choose, wants_html
+from ..exports import csv_download
+from ..negotiation import CANONICAL_MEDIA, GRAPH_TYPES, NotAcceptable, bom_wanted, choose, wants_html
 from ..site import SITE, ask, iri_of_path, not_found_page, page, sparql_iri
 
 bp = Blueprint("resources", __name__)
@@ -104,6 +108,8 @@ def _resource(path: str) -> Response:
     except ValueError:
         return _plain(400, f"/{path} cannot be the path of an IRI: it holds a space or one of <>\"{{}}|^`\\",
                       Vary="Accept")
+    if path.endswith(".csv") and not path.startswith("id/graph/") and _exists(iri_of_path(path[:-4])):
+        return _facts_csv(path[:-4])
     fmt = None
     stem, suffix_form = _split_suffix(path)
     is_graph = path.startswith("id/graph/")
@@ -130,9 +136,41 @@ def _resource(path: str) -> Response:
         return _not_found(iri, explicit_form=suffix_form is not None)
     counts = source_counts(iri) if description.is_source else None
     response = page("resource.html", d=description, path="/" + path, alternates=alternates("/" + path),
-                    source_counts=counts, sparql_link=sparql_link)
+                    source_counts=counts, sparql_link=sparql_link, facts_csv=quote("/" + path) + ".csv")
     response.headers.update(headers)
     return response
+
+
+FACT_HEADERS = ("Property", "Property IRI", "Value", "Value IRI", "Language", "Datatype", "Inferred only", "Graphs")
+
+
+def _facts_csv(path: str) -> Response:
+    """``/PATH.csv``: the resource's statements as subject, one row per property and value."""
+    try:
+        bom = bom_wanted(request.args.get("bom"), "csv")
+    except ValueError as err:
+        return _plain(400, str(err))
+    description = describe(iri_of_path(path))
+    if description is None:
+        return _not_found(iri_of_path(path), explicit_form=True)
+    rows = _fact_rows(description)
+    stem = path[len("id/"):] if path.startswith("id/") else path
+    return csv_download(FACT_HEADERS, rows, [stem, "facts"], bom=bom,
+                        extra_headers={"X-Pilotkg-Rows": str(len(rows)), "Vary": "Accept"})
+
+
+def _fact_rows(d: Description) -> list[list[str]]:
+    rows = []
+    for prop in sorted(d.outgoing, key=lambda p: (d.property_label(p).casefold(), p)):
+        values = sorted(d.outgoing[prop].values(), key=lambda v: (v.inferred, d.name(v.term.value) if v.term.is_iri
+                                                                   else v.term.value))
+        for v in values:
+            t = v.term
+            rows.append([d.property_label(prop), prop,
+                         d.name(t.value) if t.is_iri else t.value, t.value if t.is_iri else "",
+                         t.lang or "", t.datatype or "", "yes" if v.inferred else "no",
+                         " ".join(sorted(v.graphs))])
+    return rows
 
 
 def _graph(iri: str, path: str, fmt: str, headers: dict, explicit: bool) -> Response:
