@@ -501,7 +501,7 @@ def _match_any(term: QueryTerm, f: Field, worth: Callable[[Query], bool]) -> Fie
     """The best match in ``f`` of one of the names of an "any" term, each matched whole (all its
     words in this one field); its ``sub`` is as good as the name matches the field. ``worth``
     says whether a name may occur in the field at all (from the index's tables)."""
-    best, best_order, spans = None, None, []
+    best, best_order, spans, own = None, None, [], False
     for alternative in term.alternatives:
         if not worth(alternative):
             continue
@@ -515,6 +515,12 @@ def _match_any(term: QueryTerm, f: Field, worth: Callable[[Query], bool]) -> Fie
         order = (found.sub, found.expanded, phrases == [])  # a name as written before its words apart
         if best is None or order < best_order:
             best, best_order = found, order
+        if not found.expanded:
+            own = True
+        elif own and not phrases:
+            # another name whose words lie apart, where the query's own words are found: mark only
+            # those ("Chongqing" does not mark "cities" through "Chongqing City")
+            continue
         spans += found.spans
     if best is not None:
         best.spans = spans  # every name found is marked
