@@ -82,4 +82,8 @@ def test_skip_link_and_visible_focus(web, samples):
                 style: getComputedStyle(a).outlineStyle, offset: parseFloat(getComputedStyle(a).outlineOffset)}; }""")
     if brand["outline"] < 2 or brand["style"] == "none":
         problems.append(f"/: the second focusable element (the site name) has no visible outline ({brand})")
+    web.open("/?lang=zh", page=page)
+    zh = page.locator("a.skip-link").inner_text().strip()
+    if zh != "跳到正文":
+        problems.append(f"/?lang=zh: the skip link reads {zh!r}, not 跳到正文")
     assert not problems, "skip link and focus:\n  " + "\n  ".join(problems)
