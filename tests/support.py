@@ -90,7 +90,7 @@ def wait_for_url(url: str, process: subprocess.Popen, log: Path, seconds: float 
         try:
             if requests.get(url, timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
             pass
         if time.monotonic() > deadline:
             pytest.fail(f"{url} did not answer within {seconds} s:\n{log.read_text()[-3000:]}")

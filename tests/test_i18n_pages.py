@@ -38,11 +38,9 @@ def one(app, query: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def app(built):
-    from support import serving
-
-    with serving(built.data_dir, query_timeout=10) as application:
-        yield application
+def app(site_app):
+    """The session's site (tests/conftest.py), named as this module's tests use it."""
+    return site_app
 
 
 @pytest.fixture

@@ -16,13 +16,11 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
-from support import free_port
+from support import free_port, wait_for_url
 
 INI = """[Database]
 DatabaseFile = {dir}/virtuoso.db
@@ -95,7 +93,7 @@ class Virtuoso:
             self.process = subprocess.Popen([server, "+configfile", str(folder / "virtuoso.ini"), "+foreground"],
                                             cwd=folder, stdout=out, stderr=subprocess.STDOUT)
         try:
-            self._wait()
+            wait_for_url(self.url + "?query=ASK%20%7B%7D", self.process, self.log, 90)
             done = subprocess.run([self.isql, f"127.0.0.1:{self.sql_port}", "dba", "dba", f"exec={GRANTS}"],
                                   capture_output=True, text=True, timeout=30)
             assert done.returncode == 0 and "Error" not in done.stdout, done.stdout + done.stderr
@@ -103,19 +101,6 @@ class Virtuoso:
             self.stop()
             raise
 
-    def _wait(self, seconds: float = 90) -> None:
-        deadline = time.monotonic() + seconds
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"virtuoso-t exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                if requests.get(self.url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Virtuoso did not answer within {seconds} s:\n{self.log.read_text()[-3000:]}")
-            time.sleep(0.2)
 
     def stop(self) -> None:
         if self.process.poll() is None:
